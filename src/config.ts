@@ -1,0 +1,149 @@
+/**
+ * The only module that reads the environment. Every variable is validated at once and every problem is
+ * reported together, so an operator fixes a broken deployment in one round trip.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Base for SCIM `meta.location` and endpoint URLs, without a trailing slash. */
+  readonly publicUrl: string;
+  /** External PostgreSQL; `undefined` means Roster runs its own embedded server in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  readonly bootstrapAdminKey: string | undefined;
+  readonly allowPrivateWebhooks: boolean;
+  readonly logLevel: LogLevel;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+  /** Token bucket per credential: sustained requests per second and burst size. 0 disables the limit. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  readonly defaultTokenTtlSeconds: number;
+  readonly shutdownGraceMs: number;
+}
+
+export interface CliConfig {
+  readonly url: string;
+  readonly adminKey: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const ADMIN_KEY_PREFIX = 'rst_admin_';
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must be a ${protocols.join(' or ')} URL`);
+        return undefined;
+      }
+      return raw;
+    } catch {
+      // Never echo DATABASE_URL: it may carry a password.
+      this.problems.push(`${name} is not a valid URL`);
+      return undefined;
+    }
+  }
+}
+
+/** Reads and validates the server's configuration; throws {@link ConfigError} listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const host = r.string('HOST') ?? '127.0.0.1';
+  const port = r.integer('PORT', 8080, 0, 65535);
+  const publicUrl = (r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${formatHost(host)}:${port}`).replace(
+    /\/+$/,
+    '',
+  );
+  const logLevel = (r.string('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const bootstrapAdminKey = r.string('ROSTER_BOOTSTRAP_ADMIN_KEY');
+  if (bootstrapAdminKey !== undefined && !isWellFormedAdminKey(bootstrapAdminKey)) {
+    r.problems.push(
+      `ROSTER_BOOTSTRAP_ADMIN_KEY must start with "${ADMIN_KEY_PREFIX}" followed by at least 32 characters from [A-Za-z0-9_-]`,
+    );
+  }
+
+  const config: Config = {
+    host,
+    port,
+    publicUrl,
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: r.integer('DATABASE_POOL_SIZE', 16, 1, 500),
+    dataDir: path.resolve(r.string('ROSTER_DATA_DIR') ?? './data'),
+    bootstrapAdminKey,
+    allowPrivateWebhooks: r.boolean('ROSTER_ALLOW_PRIVATE_WEBHOOKS', false),
+    logLevel,
+    bodyLimitBytes: r.integer('ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    requestTimeoutMs: r.integer('ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    rateLimitPerSecond: r.integer('ROSTER_RATE_LIMIT_PER_SECOND', 200, 0, 1_000_000),
+    rateLimitBurst: r.integer('ROSTER_RATE_LIMIT_BURST', 400, 1, 1_000_000),
+    defaultTokenTtlSeconds: r.integer('ROSTER_TOKEN_TTL_SECONDS', 365 * 86_400, 60, 10 * 365 * 86_400),
+    shutdownGraceMs: r.integer('ROSTER_SHUTDOWN_GRACE_MS', 10_000, 0, 300_000),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}
+
+/** Configuration of the `roster` command's admin-API client commands. */
+export function loadCliConfig(env: Env = process.env): CliConfig {
+  const r = new Reader(env);
+  const url = (r.url('ROSTER_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const adminKey = r.string('ROSTER_ADMIN_KEY');
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze({ url, adminKey });
+}
+
+export function isWellFormedAdminKey(key: string): boolean {
+  return key.startsWith(ADMIN_KEY_PREFIX) && /^[A-Za-z0-9_-]{32,256}$/.test(key.slice(ADMIN_KEY_PREFIX.length));
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,148 @@
+/** Organizations and directories. Every function takes the executor first and is scoped by organization. */
+import type { DirectoryId, OrganizationId } from '../shared/ids.js';
+import type { Executor } from './database.js';
+
+export interface Organization {
+  readonly id: OrganizationId;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type DirectoryState = 'active' | 'inactive';
+
+export interface Directory {
+  readonly id: DirectoryId;
+  readonly organizationId: OrganizationId;
+  readonly name: string;
+  readonly provider: string;
+  readonly state: DirectoryState;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+interface OrganizationRow {
+  id: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface DirectoryRow extends OrganizationRow {
+  organization_id: string;
+  provider: string;
+  state: DirectoryState;
+}
+
+const toOrganization = (r: OrganizationRow): Organization => ({
+  id: r.id as OrganizationId,
+  name: r.name,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toDirectory = (r: DirectoryRow): Directory => ({
+  id: r.id as DirectoryId,
+  organizationId: r.organization_id as OrganizationId,
+  name: r.name,
+  provider: r.provider,
+  state: r.state,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export async function insertOrganization(db: Executor, id: OrganizationId, name: string): Promise<Organization> {
+  const [row] = await db<OrganizationRow[]>`
+    insert into organizations (id, name) values (${id}, ${name}) returning *`;
+  return toOrganization(row!);
+}
+
+export async function selectOrganization(db: Executor, id: OrganizationId): Promise<Organization | undefined> {
+  const [row] = await db<OrganizationRow[]>`select * from organizations where id = ${id}`;
+  return row && toOrganization(row);
+}
+
+/** Keyset page in id order (UUIDv7 ids are creation-ordered). `only` narrows to one organization. */
+export async function selectOrganizations(
+  db: Executor,
+  page: { after: string | undefined; limit: number; only: OrganizationId | undefined },
+): Promise<Organization[]> {
+  const rows = await db<OrganizationRow[]>`
+    select * from organizations
+    where true
+      ${page.after ? db`and id > ${page.after}` : db``}
+      ${page.only ? db`and id = ${page.only}` : db``}
+    order by id limit ${page.limit}`;
+  return rows.map(toOrganization);
+}
+
+export async function updateOrganizationName(
+  db: Executor,
+  id: OrganizationId,
+  name: string,
+): Promise<Organization | undefined> {
+  const [row] = await db<OrganizationRow[]>`
+    update organizations set name = ${name}, updated_at = now() where id = ${id} returning *`;
+  return row && toOrganization(row);
+}
+
+export async function deleteOrganization(db: Executor, id: OrganizationId): Promise<boolean> {
+  const rows = await db`delete from organizations where id = ${id} returning id`;
+  return rows.length > 0;
+}
+
+export async function insertDirectory(
+  db: Executor,
+  input: { id: DirectoryId; organizationId: OrganizationId; name: string; provider: string },
+): Promise<Directory> {
+  const [row] = await db<DirectoryRow[]>`
+    insert into directories (organization_id, id, name, provider)
+    values (${input.organizationId}, ${input.id}, ${input.name}, ${input.provider})
+    returning *`;
+  return toDirectory(row!);
+}
+
+/** A directory by id, optionally only when it belongs to `organizationId`. */
+export async function selectDirectory(
+  db: Executor,
+  id: DirectoryId,
+  organizationId?: OrganizationId,
+): Promise<Directory | undefined> {
+  const [row] = await db<DirectoryRow[]>`
+    select * from directories
+    where id = ${id} ${organizationId ? db`and organization_id = ${organizationId}` : db``}`;
+  return row && toDirectory(row);
+}
+
+export async function selectDirectories(
+  db: Executor,
+  organizationId: OrganizationId,
+  page: { after: string | undefined; limit: number },
+): Promise<Directory[]> {
+  const rows = await db<DirectoryRow[]>`
+    select * from directories
+    where organization_id = ${organizationId} ${page.after ? db`and id > ${page.after}` : db``}
+    order by id limit ${page.limit}`;
+  return rows.map(toDirectory);
+}
+
+export async function updateDirectory(
+  db: Executor,
+  organizationId: OrganizationId,
+  id: DirectoryId,
+  changes: { name?: string | undefined; state?: DirectoryState | undefined },
+): Promise<Directory | undefined> {
+  const [row] = await db<DirectoryRow[]>`
+    update directories set
+      name = coalesce(${changes.name ?? null}, name),
+      state = coalesce(${changes.state ?? null}, state),
+      updated_at = now()
+    where organization_id = ${organizationId} and id = ${id}
+    returning *`;
+  return row && toDirectory(row);
+}
+
+export async function deleteDirectory(db: Executor, organizationId: OrganizationId, id: DirectoryId): Promise<boolean> {
+  const rows = await db`delete from directories where organization_id = ${organizationId} and id = ${id} returning id`;
+  return rows.length > 0;
+}

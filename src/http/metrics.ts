@@ -1,0 +1,69 @@
+/**
+ * Prometheus metrics, one registry per app instance (never the global one, so several apps can share a process
+ * in tests). Route labels are route templates, never raw URLs: bounded cardinality and no ids or filters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Sql } from '../db/database.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly duration: Histogram<'method' | 'route' | 'status'>;
+  readonly authFailures: Counter<'surface' | 'reason'>;
+  readonly rateLimited: Counter<'surface'>;
+}
+
+export function createMetrics(sql: Sql, poolSize: number, applicationName: string): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'roster_' });
+  const requests = new Counter({
+    name: 'roster_http_requests_total',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'roster_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'roster_auth_failures_total',
+    help: 'Rejected credentials by surface and reason',
+    labelNames: ['surface', 'reason'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'roster_rate_limited_total',
+    help: 'Requests refused with 429 by surface',
+    labelNames: ['surface'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'roster_db_pool_max_connections',
+    help: 'Configured size of this node\'s database connection pool',
+    registers: [registry],
+    collect() {
+      this.set(poolSize);
+    },
+  });
+  // The driver keeps its pool private, so the pool is observed from the server side: this node's connections
+  // in pg_stat_activity, by state (active, idle, idle in transaction).
+  new Gauge({
+    name: 'roster_db_pool_connections',
+    help: 'This node\'s open database connections by state, as PostgreSQL reports them',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await sql<{ state: string | null; count: number }[]>`
+        select coalesce(state, 'unknown') as state, count(*)::int as count
+        from pg_stat_activity where application_name = ${applicationName}
+        group by 1`;
+      for (const row of rows) this.set({ state: row.state ?? 'unknown' }, row.count);
+    },
+  });
+  return { registry, requests, duration, authFailures, rateLimited };
+}

@@ -1,0 +1,31 @@
+import { expect, test } from 'vitest';
+import { isUuid, newUuidV7 } from './ids.js';
+import { SCIM_TOKEN_PREFIX, generateSecret, hashSecret, secretHint, secretMatches } from './secrets.js';
+
+test('secrets are prefixed, carry 32 random bytes and never repeat', () => {
+  const a = generateSecret(SCIM_TOKEN_PREFIX);
+  const b = generateSecret(SCIM_TOKEN_PREFIX);
+  expect(a).toMatch(/^rst_scim_[A-Za-z0-9_-]{43}$/);
+  expect(a).not.toBe(b);
+});
+
+test('a secret matches only its own digest', () => {
+  const secret = generateSecret(SCIM_TOKEN_PREFIX);
+  expect(secretMatches(secret, hashSecret(secret))).toBe(true);
+  expect(secretMatches(`${secret}x`, hashSecret(secret))).toBe(false);
+  expect(secretMatches(secret, Buffer.alloc(3))).toBe(false);
+});
+
+test('the hint shows the prefix and four characters only', () => {
+  expect(secretHint('rst_scim_abcdefgh')).toBe('rst_scim_abcd');
+  expect(secretHint('rst_admin_abcdefgh')).toBe('rst_admin_abcd');
+});
+
+test('UUIDv7 ids are valid, versioned and time-ordered', () => {
+  const early = newUuidV7(1_700_000_000_000);
+  const late = newUuidV7(1_700_000_000_001);
+  expect(isUuid(early)).toBe(true);
+  expect(early[14]).toBe('7');
+  expect(['8', '9', 'a', 'b']).toContain(early[19]);
+  expect(early < late).toBe(true);
+});

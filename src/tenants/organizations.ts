@@ -1,0 +1,170 @@
+/** Organization and directory use cases. Each mutation and its audit entry commit in one transaction. */
+import { insertAuditEntry } from '../db/audit-store.js';
+import type { Sql } from '../db/database.js';
+import * as store from '../db/organization-store.js';
+import type { Directory, DirectoryState, Organization } from '../db/organization-store.js';
+import { type DirectoryId, type OrganizationId, newDirectoryId, newOrganizationId } from '../shared/ids.js';
+import type { Provider } from './providers.js';
+import { Forbidden, type Principal, auditActor, canSeeOrganization, isPlatform, requireScope } from './principal.js';
+
+export interface Page {
+  after: string | undefined;
+  limit: number;
+}
+
+export async function createOrganization(sql: Sql, actor: Principal, input: { name: string }): Promise<Organization> {
+  requireScope(actor, 'admin:write');
+  if (!isPlatform(actor)) throw new Forbidden('only platform admin keys create organizations');
+  return sql.begin(async (tx) => {
+    const org = await store.insertOrganization(tx, newOrganizationId(), input.name);
+    await insertAuditEntry(tx, {
+      organizationId: org.id,
+      ...auditActor(actor),
+      action: 'organization.created',
+      targetType: 'organization',
+      targetId: org.id,
+    });
+    return org;
+  });
+}
+
+export async function listOrganizations(sql: Sql, actor: Principal, page: Page): Promise<Organization[]> {
+  requireScope(actor, 'admin:read');
+  return store.selectOrganizations(sql, { ...page, only: actor.organizationId ?? undefined });
+}
+
+export async function getOrganization(
+  sql: Sql,
+  actor: Principal,
+  id: OrganizationId,
+): Promise<Organization | undefined> {
+  requireScope(actor, 'admin:read');
+  if (!canSeeOrganization(actor, id)) return undefined;
+  return store.selectOrganization(sql, id);
+}
+
+export async function renameOrganization(
+  sql: Sql,
+  actor: Principal,
+  id: OrganizationId,
+  name: string,
+): Promise<Organization | undefined> {
+  requireScope(actor, 'admin:write');
+  if (!canSeeOrganization(actor, id)) return undefined;
+  return sql.begin(async (tx) => {
+    const org = await store.updateOrganizationName(tx, id, name);
+    if (org) {
+      await insertAuditEntry(tx, {
+        organizationId: id,
+        ...auditActor(actor),
+        action: 'organization.renamed',
+        targetType: 'organization',
+        targetId: id,
+      });
+    }
+    return org;
+  });
+}
+
+/** Deletes an organization with everything in it. Only platform keys may; returns false when not found. */
+export async function deleteOrganization(sql: Sql, actor: Principal, id: OrganizationId): Promise<boolean> {
+  requireScope(actor, 'admin:write');
+  if (!canSeeOrganization(actor, id)) return false;
+  if (!isPlatform(actor)) throw new Forbidden('only platform admin keys delete organizations');
+  return sql.begin(async (tx) => {
+    const deleted = await store.deleteOrganization(tx, id);
+    if (deleted) {
+      // The organization's own audit rows keep their organization_id; this entry lives in the platform log.
+      await insertAuditEntry(tx, {
+        organizationId: null,
+        ...auditActor(actor),
+        action: 'organization.deleted',
+        targetType: 'organization',
+        targetId: id,
+      });
+    }
+    return deleted;
+  });
+}
+
+export async function createDirectory(
+  sql: Sql,
+  actor: Principal,
+  organizationId: OrganizationId,
+  input: { name: string; provider: Provider },
+): Promise<Directory | undefined> {
+  requireScope(actor, 'admin:write');
+  if (!canSeeOrganization(actor, organizationId)) return undefined;
+  return sql.begin(async (tx) => {
+    if (!(await store.selectOrganization(tx, organizationId))) return undefined;
+    const directory = await store.insertDirectory(tx, { id: newDirectoryId(), organizationId, ...input });
+    await insertAuditEntry(tx, {
+      organizationId,
+      ...auditActor(actor),
+      action: 'directory.created',
+      targetType: 'directory',
+      targetId: directory.id,
+      details: { provider: input.provider },
+    });
+    return directory;
+  });
+}
+
+export async function listDirectories(
+  sql: Sql,
+  actor: Principal,
+  organizationId: OrganizationId,
+  page: Page,
+): Promise<Directory[] | undefined> {
+  requireScope(actor, 'admin:read');
+  if (!canSeeOrganization(actor, organizationId)) return undefined;
+  if (!(await store.selectOrganization(sql, organizationId))) return undefined;
+  return store.selectDirectories(sql, organizationId, page);
+}
+
+/** A directory the caller may see; `undefined` for unknown ids and for other organizations' directories alike. */
+export async function getDirectory(sql: Sql, actor: Principal, id: DirectoryId): Promise<Directory | undefined> {
+  requireScope(actor, 'admin:read');
+  return store.selectDirectory(sql, id, actor.organizationId ?? undefined);
+}
+
+export async function updateDirectory(
+  sql: Sql,
+  actor: Principal,
+  id: DirectoryId,
+  changes: { name?: string | undefined; state?: DirectoryState | undefined },
+): Promise<Directory | undefined> {
+  requireScope(actor, 'admin:write');
+  return sql.begin(async (tx) => {
+    const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
+    if (!current) return undefined;
+    const updated = await store.updateDirectory(tx, current.organizationId, id, changes);
+    await insertAuditEntry(tx, {
+      organizationId: current.organizationId,
+      ...auditActor(actor),
+      action: 'directory.updated',
+      targetType: 'directory',
+      targetId: id,
+      details: { ...(changes.name ? { name: changes.name } : {}), ...(changes.state ? { state: changes.state } : {}) },
+    });
+    return updated;
+  });
+}
+
+/** Deletes a directory, its tokens and (later) its users and groups. */
+export async function deleteDirectory(sql: Sql, actor: Principal, id: DirectoryId): Promise<boolean> {
+  requireScope(actor, 'admin:write');
+  return sql.begin(async (tx) => {
+    const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
+    if (!current) return false;
+    await store.deleteDirectory(tx, current.organizationId, id);
+    await insertAuditEntry(tx, {
+      organizationId: current.organizationId,
+      ...auditActor(actor),
+      action: 'directory.deleted',
+      targetType: 'directory',
+      targetId: id,
+    });
+    return true;
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Once per test run: find a PostgreSQL (TEST_DATABASE_URL, or an embedded server started here from the same
+ * code Roster uses), migrate a template database, and hand its coordinates to the test files. Each test file then
+ * clones the template (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds.
+ * Also compiles dist/ so tests that run the real `roster` binary see the current sources.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { withDatabase } from './database-url.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    templateDatabase: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+  let baseUrl = process.env.TEST_DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let scratch: string | undefined;
+  if (!baseUrl) {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'roster-test-pg-'));
+    chmodSync(scratch, 0o755); // as root, the postgres user must be able to reach the data directory
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const embedded = await startEmbeddedPostgres({ dataDir: scratch, database: 'postgres', log, loopbackPort: port });
+    baseUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    stopEmbedded = () => embedded.stop();
+  }
+
+  const run = `${process.pid}_${Date.now().toString(36)}`;
+  const template = `roster_tpl_${run}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${template}`);
+  const tpl = postgres(withDatabase(baseUrl, template), { max: 1, onnotice: () => {} });
+  await migrate(tpl, log);
+  await tpl.end();
+
+  project.provide('databaseUrl', baseUrl);
+  project.provide('templateDatabase', template);
+
+  return async () => {
+    // Drop what this run created: the template and every per-file clone of it.
+    const dbs = await admin<{ datname: string }[]>`
+      select datname from pg_database where datname like ${`roster_%${run}%`}`;
+    for (const { datname } of dbs) await admin.unsafe(`drop database if exists ${datname} with (force)`);
+    await admin.end();
+    if (stopEmbedded) await stopEmbedded();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  };
+}
