@@ -96,10 +96,9 @@ export function loadConfig(env: Env = process.env): Config {
   const r = new Reader(env);
   const host = r.string('HOST') ?? '127.0.0.1';
   const port = r.integer('PORT', 8080, 0, 65535);
-  const publicUrl = (r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${formatHost(host)}:${port}`).replace(
-    /\/+$/,
-    '',
-  );
+  const publicUrl = (
+    r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${formatHost(host)}:${port}`
+  ).replace(/\/+$/, '');
   const logLevel = (r.string('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -141,7 +140,9 @@ export function loadCliConfig(env: Env = process.env): CliConfig {
 }
 
 export function isWellFormedAdminKey(key: string): boolean {
-  return key.startsWith(ADMIN_KEY_PREFIX) && /^[A-Za-z0-9_-]{32,256}$/.test(key.slice(ADMIN_KEY_PREFIX.length));
+  return (
+    key.startsWith(ADMIN_KEY_PREFIX) && /^[A-Za-z0-9_-]{32,256}$/.test(key.slice(ADMIN_KEY_PREFIX.length))
+  );
 }
 
 function formatHost(host: string): string {

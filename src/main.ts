@@ -33,7 +33,12 @@ export async function startServer(config: Config, log: PinoLogger): Promise<Runn
   try {
     await migrate(db.sql, log);
     if (config.bootstrapAdminKey) await ensureBootstrapAdminKey(db.sql, config.bootstrapAdminKey, log);
-    const app = await buildApp({ config, db, log, metrics: createMetrics(db.sql, db.poolSize, applicationName) });
+    const app = await buildApp({
+      config,
+      db,
+      log,
+      metrics: createMetrics(db.sql, db.poolSize, applicationName),
+    });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -38,7 +38,7 @@ describe('organizations', () => {
     expect((await api(`/organizations/${id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
-  test.each([
+  test.each<[object, string]>([
     [{}, 'missing name'],
     [{ name: '' }, 'empty name'],
     [{ name: 'x'.repeat(201) }, 'name too long'],
@@ -55,7 +55,11 @@ describe('organizations', () => {
     const badJson = await api('/organizations', { method: 'POST', body: '{"name":', headers: {} });
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe('validation_failed');
-    const text = await api('/organizations', { method: 'POST', body: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const text = await api('/organizations', {
+      method: 'POST',
+      body: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
     expect((await api('/organizations/not-a-uuid')).body.error.code).toBe('validation_failed');
@@ -108,7 +112,8 @@ describe('directories', () => {
 
   test('deleting an organization removes its directories and tokens', async () => {
     const org = (await api('/organizations', { method: 'POST', body: { name: 'Gone' } })).body;
-    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } })).body;
+    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } }))
+      .body;
     const token = (await api(`/directories/${dir.id}/tokens`, { method: 'POST', body: {} })).body;
     await api(`/organizations/${org.id}`, { method: 'DELETE' });
     expect((await api(`/directories/${dir.id}`)).status).toBe(404);
@@ -120,7 +125,8 @@ describe('directories', () => {
 describe('SCIM tokens', () => {
   test('issue shows the secret once; list never shows it; revoke takes effect at once', async () => {
     const org = (await api('/organizations', { method: 'POST', body: { name: 'Tok' } })).body;
-    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } })).body;
+    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } }))
+      .body;
     const issued = await api(`/directories/${dir.id}/tokens`, {
       method: 'POST',
       body: { name: 'entra', scopes: ['scim:read'], expiresInSeconds: 3600 },
@@ -140,31 +146,44 @@ describe('SCIM tokens', () => {
 
     const spc = `${t.url}/scim/v2/${dir.id}/ServiceProviderConfig`;
     expect((await http(spc, { key: issued.body.token })).status).toBe(200);
-    expect((await api(`/directories/${dir.id}/tokens/${issued.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/directories/${dir.id}/tokens/${issued.body.id}`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
     expect((await http(spc, { key: issued.body.token })).status).toBe(401);
     expect((await api(`/directories/${dir.id}/tokens`)).body.data[0].revokedAt).not.toBeNull();
-    expect((await api(`/directories/${dir.id}/tokens/${issued.body.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await api(`/directories/${dir.id}/tokens/${issued.body.id}`, { method: 'DELETE' })).status).toBe(
+      404,
+    );
   });
 
   test('default expiry is 365 days; scopes outside SCIM are refused', async () => {
     const org = (await api('/organizations', { method: 'POST', body: { name: 'Exp' } })).body;
-    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } })).body;
+    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } }))
+      .body;
     const issued = await api(`/directories/${dir.id}/tokens`, { method: 'POST', body: {} });
     const days = (Date.parse(issued.body.expiresAt) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(364.9);
     expect(days).toBeLessThanOrEqual(365);
     expect(issued.body.scopes).toEqual(['scim:read', 'scim:write']);
-    const bad = await api(`/directories/${dir.id}/tokens`, { method: 'POST', body: { scopes: ['admin:write'] } });
+    const bad = await api(`/directories/${dir.id}/tokens`, {
+      method: 'POST',
+      body: { scopes: ['admin:write'] },
+    });
     expect(bad.status).toBe(400);
   });
 
   test('rotation issues a successor and revokes the old token, or lets it live through a grace period', async () => {
     const org = (await api('/organizations', { method: 'POST', body: { name: 'Rot' } })).body;
-    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } })).body;
-    const spc = `${t.url}/scim/v2/${dir.id}/ServiceProviderConfig`;
-    const first = (await api(`/directories/${dir.id}/tokens`, { method: 'POST', body: { scopes: ['scim:read'] } }))
+    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } }))
       .body;
-    const second = await api(`/directories/${dir.id}/tokens/${first.id}/rotate`, { method: 'POST', body: {} });
+    const spc = `${t.url}/scim/v2/${dir.id}/ServiceProviderConfig`;
+    const first = (
+      await api(`/directories/${dir.id}/tokens`, { method: 'POST', body: { scopes: ['scim:read'] } })
+    ).body;
+    const second = await api(`/directories/${dir.id}/tokens/${first.id}/rotate`, {
+      method: 'POST',
+      body: {},
+    });
     expect(second.status).toBe(201);
     expect(second.body.scopes).toEqual(['scim:read']);
     expect((await http(spc, { key: first.token })).status).toBe(401);
@@ -200,7 +219,8 @@ describe('OpenAPI', () => {
 describe('audit log', () => {
   test('records who created and revoked what, without secrets', async () => {
     const org = (await api('/organizations', { method: 'POST', body: { name: 'Aud' } })).body;
-    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } })).body;
+    const dir = (await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'd' } }))
+      .body;
     const token = (await api(`/directories/${dir.id}/tokens`, { method: 'POST', body: {} })).body;
     await api(`/directories/${dir.id}/tokens/${token.id}`, { method: 'DELETE' });
     const log = await api(`/audit-log?organizationId=${org.id}`);

@@ -17,7 +17,8 @@ export class AdminClient {
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    if (!this.key) throw new AdminApiError(0, 'no_admin_key', 'set ROSTER_ADMIN_KEY (or pass --key) to an admin key');
+    if (!this.key)
+      throw new AdminApiError(0, 'no_admin_key', 'set ROSTER_ADMIN_KEY (or pass --key) to an admin key');
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}/api/v1${path}`, {
@@ -30,14 +31,22 @@ export class AdminClient {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? String(error);
-      throw new AdminApiError(0, 'unreachable', `cannot reach Roster at ${this.baseUrl} (${cause}); is it running?`);
+      throw new AdminApiError(
+        0,
+        'unreachable',
+        `cannot reach Roster at ${this.baseUrl} (${cause}); is it running?`,
+      );
     }
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (!response.ok) {
       const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new AdminApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
+      throw new AdminApiError(
+        response.status,
+        error?.code ?? 'http_error',
+        error?.message ?? `HTTP ${response.status}`,
+      );
     }
     return json as T;
   }

@@ -5,7 +5,6 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadCliConfig, loadConfig } from '../config.js';
-import { serve } from '../main.js';
 import { createLogger } from '../shared/logger.js';
 import { AdminApiError, AdminClient } from './admin-client.js';
 import { formatTable } from './table.js';
@@ -36,6 +35,8 @@ export function buildProgram(): Command {
     .description('run the Roster server (embedded PostgreSQL unless DATABASE_URL is set)')
     .action(async () => {
       const config = loadConfig();
+      // Loaded lazily: the admin-client commands should not pay for the server's start-up imports.
+      const { serve } = await import('../main.js');
       await serve(config, createLogger(config.logLevel));
     });
 
@@ -67,12 +68,16 @@ export function buildProgram(): Command {
   org
     .command('create')
     .argument('<name>', 'organization name')
-    .action(async (name: string) => out(await client().request('POST', '/organizations', { name }), ORG_COLUMNS));
+    .action(async (name: string) =>
+      out(await client().request('POST', '/organizations', { name }), ORG_COLUMNS),
+    );
   org.command('list').action(async () => out(await client().listAll('/organizations'), ORG_COLUMNS));
   org
     .command('get')
     .argument('<organizationId>')
-    .action(async (id: string) => out(await client().request('GET', `/organizations/${enc(id)}`), ORG_COLUMNS));
+    .action(async (id: string) =>
+      out(await client().request('GET', `/organizations/${enc(id)}`), ORG_COLUMNS),
+    );
   org
     .command('delete')
     .argument('<organizationId>')
@@ -87,7 +92,11 @@ export function buildProgram(): Command {
     .command('create')
     .requiredOption('--org <organizationId>', 'organization that owns the directory')
     .requiredOption('--name <name>', 'directory name')
-    .option('--provider <provider>', 'identity provider (entra, okta, onelogin, jumpcloud, google, ...)', 'generic')
+    .option(
+      '--provider <provider>',
+      'identity provider (entra, okta, onelogin, jumpcloud, google, ...)',
+      'generic',
+    )
     .action(async (o: { org: string; name: string; provider: string }) =>
       out(
         await client().request('POST', `/organizations/${enc(o.org)}/directories`, {
@@ -106,7 +115,9 @@ export function buildProgram(): Command {
   directory
     .command('get')
     .argument('<directoryId>')
-    .action(async (id: string) => out(await client().request('GET', `/directories/${enc(id)}`), DIRECTORY_COLUMNS));
+    .action(async (id: string) =>
+      out(await client().request('GET', `/directories/${enc(id)}`), DIRECTORY_COLUMNS),
+    );
   directory
     .command('delete')
     .argument('<directoryId>')
@@ -148,7 +159,11 @@ export function buildProgram(): Command {
     .command('rotate')
     .requiredOption('--directory <directoryId>')
     .argument('<tokenId>')
-    .option('--grace <seconds>', 'how long the old token keeps working (default 0: revoked now)', nonNegativeInt)
+    .option(
+      '--grace <seconds>',
+      'how long the old token keeps working (default 0: revoked now)',
+      nonNegativeInt,
+    )
     .action(async (tokenId: string, o: { directory: string; grace?: number }) => {
       const issued = await client().request<Row>(
         'POST',
@@ -178,10 +193,11 @@ export function buildProgram(): Command {
     .command('list')
     .option('--org <organizationId>')
     .action(async (o: { org?: string }) =>
-      out(
-        await client().listAll(`/admin-keys${o.org ? `?organizationId=${enc(o.org)}` : ''}`),
-        ['id', 'organizationId', ...CREDENTIAL_COLUMNS.slice(1)],
-      ),
+      out(await client().listAll(`/admin-keys${o.org ? `?organizationId=${enc(o.org)}` : ''}`), [
+        'id',
+        'organizationId',
+        ...CREDENTIAL_COLUMNS.slice(1),
+      ]),
     );
   adminKey
     .command('revoke')

@@ -95,7 +95,9 @@ export async function selectCredentialBySecretHash(
   db: Executor,
   secretHash: Buffer,
 ): Promise<PresentedCredential | undefined> {
-  const [row] = await db<(CredentialRow & { directory_state: DirectoryState | null; directory_provider: string | null })[]>`
+  const [row] = await db<
+    (CredentialRow & { directory_state: DirectoryState | null; directory_provider: string | null })[]
+  >`
     select c.*, d.state as directory_state, d.provider as directory_provider
     from credentials c
     left join directories d on d.organization_id = c.organization_id and d.id = c.directory_id
@@ -113,7 +115,11 @@ export async function selectCredentialBySecretHash(
 export async function selectCredential(
   db: Executor,
   id: CredentialId,
-  scope: { kind: CredentialKind; organizationId?: OrganizationId | undefined; directoryId?: DirectoryId | undefined },
+  scope: {
+    kind: CredentialKind;
+    organizationId?: OrganizationId | undefined;
+    directoryId?: DirectoryId | undefined;
+  },
 ): Promise<Credential | undefined> {
   const [row] = await db<CredentialRow[]>`
     select * from credentials
@@ -154,7 +160,8 @@ export async function selectAdminKeys(
 
 /** Revokes now; returns false when it was already revoked (or does not exist). */
 export async function revokeCredential(db: Executor, id: CredentialId): Promise<boolean> {
-  const rows = await db`update credentials set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
+  const rows =
+    await db`update credentials set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
   return rows.length > 0;
 }
 

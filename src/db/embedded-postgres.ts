@@ -70,24 +70,32 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!(await exists(path.join(pgdata, 'PG_VERSION')))) {
     await initCluster(bin, pgdata, runAs, log, options.loopbackPort !== undefined);
   }
-  await stopOrphanedPostmaster(pgdata, log);
-
   const port = options.loopbackPort ?? PORT;
   const socketDir = await chooseSocketDir(pgdata, port, runAs);
+  await stopOrphanedPostmaster(pgdata, socketDir, port, log);
   const started = Date.now();
   const child = spawn(
     bin.postgres,
     [
-      '-D', pgdata,
-      '-p', String(options.loopbackPort ?? PORT),
-      '-k', socketDir,
-      '-c', `listen_addresses=${options.loopbackPort === undefined ? '' : '127.0.0.1'}`,
-      '-c', 'unix_socket_permissions=0700',
-      '-c', 'max_connections=300',
+      '-D',
+      pgdata,
+      '-p',
+      String(options.loopbackPort ?? PORT),
+      '-k',
+      socketDir,
+      '-c',
+      `listen_addresses=${options.loopbackPort === undefined ? '' : '127.0.0.1'}`,
+      '-c',
+      'unix_socket_permissions=0700',
+      '-c',
+      'max_connections=300',
       // Keep personal data out of logs: no statements, no DETAIL lines (they carry key values).
-      '-c', 'log_min_error_statement=panic',
-      '-c', 'log_error_verbosity=terse',
-      '-c', 'log_min_messages=warning',
+      '-c',
+      'log_min_error_statement=panic',
+      '-c',
+      'log_error_verbosity=terse',
+      '-c',
+      'log_min_messages=warning',
     ],
     { ...runAs, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() },
   );
@@ -164,12 +172,15 @@ async function initCluster(
 ): Promise<void> {
   const parent = path.dirname(pgdata);
   for (const entry of await fs.readdir(parent)) {
-    if (entry.startsWith('postgres.initdb-')) await fs.rm(path.join(parent, entry), { recursive: true, force: true });
+    if (entry.startsWith('postgres.initdb-'))
+      await fs.rm(path.join(parent, entry), { recursive: true, force: true });
   }
   if (await exists(pgdata)) {
     const entries = await fs.readdir(pgdata);
     if (entries.length > 0) {
-      throw new Error(`${pgdata} exists but holds no PostgreSQL cluster (no PG_VERSION); move it away and start again`);
+      throw new Error(
+        `${pgdata} exists but holds no PostgreSQL cluster (no PG_VERSION); move it away and start again`,
+      );
     }
     await fs.rmdir(pgdata);
   }
@@ -206,31 +217,60 @@ async function initCluster(
 /**
  * After `kill -9` of Roster alone, its postmaster keeps running and holds the data directory. Shut it down
  * (fast mode: in-flight transactions roll back, committed ones are durable) before starting a fresh one.
+ * After `kill -9` of the whole process tree the lock files name a dead process, which PostgreSQL clears itself,
+ * unless the pid is still a zombie or was recycled by an unrelated process: then the lock files are removed here.
  */
-async function stopOrphanedPostmaster(pgdata: string, log: Logger): Promise<void> {
-  const pidFile = path.join(pgdata, 'postmaster.pid');
-  let pid: number;
-  try {
-    pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
-  } catch {
-    return;
+async function stopOrphanedPostmaster(
+  pgdata: string,
+  socketDir: string,
+  port: number,
+  log: Logger,
+): Promise<void> {
+  const lockFiles = [path.join(pgdata, 'postmaster.pid'), path.join(socketDir, `.s.PGSQL.${port}.lock`)];
+  for (const lockFile of lockFiles) {
+    const pid = await lockHolder(lockFile);
+    if (pid === undefined) continue;
+    await waitWhileZombie(pid);
+    if (!isAlive(pid)) continue;
+    const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('postgres') && cmdline.includes(pgdata)) {
+      log.warn({ pid }, 'stopping an orphaned embedded PostgreSQL left by an unclean exit');
+      await stopPid(pid);
+    } else {
+      log.warn(
+        { pid, lockFile: path.basename(lockFile) },
+        'removing a stale lock file whose pid now belongs to another process',
+      );
+      await fs.rm(lockFile, { force: true });
+    }
   }
-  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes('postgres') || !cmdline.includes(pgdata)) {
-    // The pid was recycled by an unrelated process: the lock file is stale and PostgreSQL would refuse to start.
-    log.warn({ pid }, 'removing stale postmaster.pid owned by an unrelated process');
-    await fs.rm(pidFile, { force: true });
-    return;
+}
+
+async function lockHolder(lockFile: string): Promise<number | undefined> {
+  const text = await fs.readFile(lockFile, 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n')[0]?.trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** A killed postmaster stays a zombie until init reaps it; its lock files must not be judged before that. */
+async function waitWhileZombie(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Field 3 of /proc/<pid>/stat, after the parenthesised command name, is the state.
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') return;
+    await sleep(20);
   }
-  log.warn({ pid }, 'stopping an orphaned embedded PostgreSQL left by an unclean exit');
+}
+
+async function stopPid(pid: number): Promise<void> {
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (isAlive(pid)) {
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGQUIT');
       await sleep(1000);
-      break;
+      return;
     }
     await sleep(50);
   }
@@ -238,7 +278,10 @@ async function stopOrphanedPostmaster(pgdata: string, log: Logger): Promise<void
 
 async function chooseSocketDir(pgdata: string, port: number, runAs: RunAs | undefined): Promise<string> {
   if (`${pgdata}/.s.PGSQL.${port}`.length <= MAX_SOCKET_PATH) return pgdata;
-  const dir = path.join(os.tmpdir(), `roster-pg-${createHash('sha256').update(pgdata).digest('hex').slice(0, 16)}`);
+  const dir = path.join(
+    os.tmpdir(),
+    `roster-pg-${createHash('sha256').update(pgdata).digest('hex').slice(0, 16)}`,
+  );
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   if (runAs) await fs.chown(dir, runAs.uid, runAs.gid);
   return dir;

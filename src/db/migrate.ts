@@ -24,7 +24,9 @@ export async function migrate(sql: Sql, log: Logger): Promise<string[]> {
     await conn`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     await conn`create table if not exists schema_migrations (
       name text primary key, applied_at timestamptz not null default now())`;
-    const done = new Set((await conn<{ name: string }[]>`select name from schema_migrations`).map((r) => r.name));
+    const done = new Set(
+      (await conn<{ name: string }[]>`select name from schema_migrations`).map((r) => r.name),
+    );
     for (const migration of MIGRATIONS) {
       if (done.has(migration.name)) continue;
       const started = Date.now();

@@ -51,13 +51,20 @@ const toDirectory = (r: DirectoryRow): Directory => ({
   updatedAt: r.updated_at,
 });
 
-export async function insertOrganization(db: Executor, id: OrganizationId, name: string): Promise<Organization> {
+export async function insertOrganization(
+  db: Executor,
+  id: OrganizationId,
+  name: string,
+): Promise<Organization> {
   const [row] = await db<OrganizationRow[]>`
     insert into organizations (id, name) values (${id}, ${name}) returning *`;
   return toOrganization(row!);
 }
 
-export async function selectOrganization(db: Executor, id: OrganizationId): Promise<Organization | undefined> {
+export async function selectOrganization(
+  db: Executor,
+  id: OrganizationId,
+): Promise<Organization | undefined> {
   const [row] = await db<OrganizationRow[]>`select * from organizations where id = ${id}`;
   return row && toOrganization(row);
 }
@@ -142,7 +149,12 @@ export async function updateDirectory(
   return row && toDirectory(row);
 }
 
-export async function deleteDirectory(db: Executor, organizationId: OrganizationId, id: DirectoryId): Promise<boolean> {
-  const rows = await db`delete from directories where organization_id = ${organizationId} and id = ${id} returning id`;
+export async function deleteDirectory(
+  db: Executor,
+  organizationId: OrganizationId,
+  id: DirectoryId,
+): Promise<boolean> {
+  const rows =
+    await db`delete from directories where organization_id = ${organizationId} and id = ${id} returning id`;
   return rows.length > 0;
 }

@@ -55,7 +55,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
 
   app.decorateRequest('principal', null);
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -69,7 +71,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ctx.metrics.requests.inc(labels);
     ctx.metrics.duration.observe(labels, seconds);
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request completed',
     );
   });

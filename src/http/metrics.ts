@@ -43,7 +43,7 @@ export function createMetrics(sql: Sql, poolSize: number, applicationName: strin
   });
   new Gauge({
     name: 'roster_db_pool_max_connections',
-    help: 'Configured size of this node\'s database connection pool',
+    help: "Configured size of this node's database connection pool",
     registers: [registry],
     collect() {
       this.set(poolSize);
@@ -53,7 +53,7 @@ export function createMetrics(sql: Sql, poolSize: number, applicationName: strin
   // in pg_stat_activity, by state (active, idle, idle in transaction).
   new Gauge({
     name: 'roster_db_pool_connections',
-    help: 'This node\'s open database connections by state, as PostgreSQL reports them',
+    help: "This node's open database connections by state, as PostgreSQL reports them",
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {

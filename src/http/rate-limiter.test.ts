@@ -25,7 +25,7 @@ test('a rate of zero disables limiting', () => {
 });
 
 test('Retry-After rounds up to whole seconds at slow rates', () => {
-  const limiter = new RateLimiter(0.1 as number, 1, () => 0);
+  const limiter = new RateLimiter(0.1, 1, () => 0);
   limiter.take('a');
   expect(limiter.take('a').retryAfterSeconds).toBe(10);
 });

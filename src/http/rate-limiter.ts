@@ -35,7 +35,10 @@ export class RateLimiter {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (bucket) {
-      bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
+      bucket.tokens = Math.min(
+        this.burst,
+        bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond,
+      );
       bucket.updatedAt = now;
       // Re-insert so Map order is least-recently-used first.
       this.buckets.delete(key);
@@ -48,6 +51,10 @@ export class RateLimiter {
       bucket.tokens -= 1;
       return { allowed: true, retryAfterSeconds: 0, remaining: Math.floor(bucket.tokens) };
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)), remaining: 0 };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)),
+      remaining: 0,
+    };
   }
 }

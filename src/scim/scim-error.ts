@@ -50,7 +50,8 @@ export class ScimError extends Error {
   static invalidCursor = (detail: string): ScimError => new ScimError(400, 'invalidCursor', detail);
   static expiredCursor = (detail: string): ScimError => new ScimError(400, 'expiredCursor', detail);
   static badRequest = (detail: string): ScimError => new ScimError(400, undefined, detail);
-  static unauthorized = (detail = 'Authorization failure'): ScimError => new ScimError(401, undefined, detail);
+  static unauthorized = (detail = 'Authorization failure'): ScimError =>
+    new ScimError(401, undefined, detail);
   static forbidden = (detail: string): ScimError => new ScimError(403, undefined, detail);
   static notFound = (detail: string): ScimError => new ScimError(404, undefined, detail);
   static methodNotAllowed = (detail: string): ScimError => new ScimError(405, undefined, detail);

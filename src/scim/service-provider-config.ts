@@ -14,7 +14,10 @@ export interface Capabilities {
   changePassword: boolean;
 }
 
-export function toServiceProviderConfig(capabilities: Capabilities, location: string): Record<string, unknown> {
+export function toServiceProviderConfig(
+  capabilities: Capabilities,
+  location: string,
+): Record<string, unknown> {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
     patch: { supported: capabilities.patch },

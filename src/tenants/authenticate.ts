@@ -36,7 +36,8 @@ export async function authenticate(
   if (secret === undefined) return { ok: false, reason: 'missing' };
   const prefix = kind === 'scim_token' ? SCIM_TOKEN_PREFIX : ADMIN_KEY_PREFIX;
   // Garbage never costs a database round trip.
-  if (!secret.startsWith(prefix) || secret.length > MAX_SECRET_LENGTH) return { ok: false, reason: 'malformed' };
+  if (!secret.startsWith(prefix) || secret.length > MAX_SECRET_LENGTH)
+    return { ok: false, reason: 'malformed' };
   const credential = await selectCredentialBySecretHash(db, hashSecret(secret));
   if (!credential || !secretMatches(secret, credential.secretHash)) return { ok: false, reason: 'unknown' };
   if (credential.kind !== kind) return { ok: false, reason: 'wrong_kind' };
@@ -61,5 +62,7 @@ export function toPrincipal(c: PresentedCredential): Principal {
 /** Last-used bookkeeping is best effort and throttled: at most one write a minute per credential. */
 function noteUse(db: Executor, c: Credential, now: Date, log: Logger): void {
   if (c.lastUsedAt && now.getTime() - c.lastUsedAt.getTime() < 60_000) return;
-  touchCredential(db, c.id).catch((error: unknown) => log.warn({ err: error }, 'could not record credential use'));
+  touchCredential(db, c.id).catch((error: unknown) =>
+    log.warn({ err: error }, 'could not record credential use'),
+  );
 }

@@ -10,7 +10,13 @@ import { selectDirectory, selectOrganization } from '../db/organization-store.js
 import type { CredentialId, DirectoryId, OrganizationId } from '../shared/ids.js';
 import { newCredentialId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { ADMIN_KEY_PREFIX, SCIM_TOKEN_PREFIX, generateSecret, hashSecret, secretHint } from '../shared/secrets.js';
+import {
+  ADMIN_KEY_PREFIX,
+  SCIM_TOKEN_PREFIX,
+  generateSecret,
+  hashSecret,
+  secretHint,
+} from '../shared/secrets.js';
 import type { Page } from './organizations.js';
 import {
   ADMIN_SCOPES,
@@ -124,7 +130,12 @@ export async function rotateScimToken(
     });
     if (!old || old.revokedAt) return undefined;
     if (input.graceSeconds === 0) await store.revokeCredential(tx, old.id);
-    else await store.expireCredentialAt(tx, old.id, new Date(policy.now().getTime() + input.graceSeconds * 1000));
+    else
+      await store.expireCredentialAt(
+        tx,
+        old.id,
+        new Date(policy.now().getTime() + input.graceSeconds * 1000),
+      );
     return insertIssued(tx, actor, 'scim.token_rotated', {
       kind: 'scim_token',
       organizationId: old.organizationId,
@@ -149,11 +160,13 @@ export async function issueAdminKey(
 ): Promise<IssuedCredential | undefined> {
   requireScope(actor, 'admin:write');
   const organizationId = input.organizationId ?? null;
-  if (organizationId === null && !isPlatform(actor)) throw new Forbidden('only platform admin keys issue platform keys');
+  if (organizationId === null && !isPlatform(actor))
+    throw new Forbidden('only platform admin keys issue platform keys');
   if (organizationId !== null && !canSeeOrganization(actor, organizationId)) return undefined;
   const scopes = checkScopes(input.scopes ?? ADMIN_SCOPES, ADMIN_SCOPES);
   const escalation = scopes.filter((s) => !actor.scopes.includes(s));
-  if (escalation.length > 0) throw new Forbidden(`cannot grant scopes the caller lacks: ${escalation.join(', ')}`);
+  if (escalation.length > 0)
+    throw new Forbidden(`cannot grant scopes the caller lacks: ${escalation.join(', ')}`);
   return sql.begin(async (tx) => {
     if (organizationId !== null && !(await selectOrganization(tx, organizationId))) return undefined;
     return insertIssued(tx, actor, 'admin.key_issued', {
@@ -258,7 +271,10 @@ export async function ensureBootstrapAdminKey(sql: Sql, secret: string, log: Log
         targetId: old.id,
         details: { reason: 'ROSTER_BOOTSTRAP_ADMIN_KEY changed' },
       });
-      log.warn({ keyId: old.id }, 'revoked the previous bootstrap admin key: ROSTER_BOOTSTRAP_ADMIN_KEY changed');
+      log.warn(
+        { keyId: old.id },
+        'revoked the previous bootstrap admin key: ROSTER_BOOTSTRAP_ADMIN_KEY changed',
+      );
     }
   });
 }
@@ -267,7 +283,10 @@ async function insertIssued(
   tx: Executor,
   actor: Principal,
   action: string,
-  c: Pick<store.NewCredential, 'kind' | 'organizationId' | 'directoryId' | 'name' | 'scopes' | 'expiresAt'> & {
+  c: Pick<
+    store.NewCredential,
+    'kind' | 'organizationId' | 'directoryId' | 'name' | 'scopes' | 'expiresAt'
+  > & {
     replaces?: CredentialId;
   },
 ): Promise<IssuedCredential> {

@@ -5,14 +5,25 @@ import * as store from '../db/organization-store.js';
 import type { Directory, DirectoryState, Organization } from '../db/organization-store.js';
 import { type DirectoryId, type OrganizationId, newDirectoryId, newOrganizationId } from '../shared/ids.js';
 import type { Provider } from './providers.js';
-import { Forbidden, type Principal, auditActor, canSeeOrganization, isPlatform, requireScope } from './principal.js';
+import {
+  Forbidden,
+  type Principal,
+  auditActor,
+  canSeeOrganization,
+  isPlatform,
+  requireScope,
+} from './principal.js';
 
 export interface Page {
   after: string | undefined;
   limit: number;
 }
 
-export async function createOrganization(sql: Sql, actor: Principal, input: { name: string }): Promise<Organization> {
+export async function createOrganization(
+  sql: Sql,
+  actor: Principal,
+  input: { name: string },
+): Promise<Organization> {
   requireScope(actor, 'admin:write');
   if (!isPlatform(actor)) throw new Forbidden('only platform admin keys create organizations');
   return sql.begin(async (tx) => {
@@ -123,7 +134,11 @@ export async function listDirectories(
 }
 
 /** A directory the caller may see; `undefined` for unknown ids and for other organizations' directories alike. */
-export async function getDirectory(sql: Sql, actor: Principal, id: DirectoryId): Promise<Directory | undefined> {
+export async function getDirectory(
+  sql: Sql,
+  actor: Principal,
+  id: DirectoryId,
+): Promise<Directory | undefined> {
   requireScope(actor, 'admin:read');
   return store.selectDirectory(sql, id, actor.organizationId ?? undefined);
 }
@@ -145,7 +160,10 @@ export async function updateDirectory(
       action: 'directory.updated',
       targetType: 'directory',
       targetId: id,
-      details: { ...(changes.name ? { name: changes.name } : {}), ...(changes.state ? { state: changes.state } : {}) },
+      details: {
+        ...(changes.name ? { name: changes.name } : {}),
+        ...(changes.state ? { state: changes.state } : {}),
+      },
     });
     return updated;
   });

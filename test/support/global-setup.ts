@@ -4,8 +4,8 @@
  * clones the template (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds.
  * Also compiles dist/ so tests that run the real `roster` binary see the current sources.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -14,6 +14,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { withDatabase } from './database-url.js';
+import { freePort } from './server-process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,9 +23,22 @@ declare module 'vitest' {
   }
 }
 
+/** Compiles src/ to dist/ for the tests that run the real binary. Type errors are `npm run typecheck`'s job. */
+function buildDist(): void {
+  const result = spawnSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (!existsSync('dist/cli/roster.js'))
+    throw new Error(`could not build dist/:\n${result.stdout}${result.stderr}`);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  buildDist();
 
   let baseUrl = process.env.TEST_DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -32,8 +46,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!baseUrl) {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'roster-test-pg-'));
     chmodSync(scratch, 0o755); // as root, the postgres user must be able to reach the data directory
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const embedded = await startEmbeddedPostgres({ dataDir: scratch, database: 'postgres', log, loopbackPort: port });
+    const port = await freePort();
+    const embedded = await startEmbeddedPostgres({
+      dataDir: scratch,
+      database: 'postgres',
+      log,
+      loopbackPort: port,
+    });
     baseUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     stopEmbedded = () => embedded.stop();
   }

@@ -25,17 +25,28 @@ export function newAdminKeySecret(): string {
   return `rst_admin_${randomBytes(32).toString('base64url')}`;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  db?: TestDatabase,
+  logLines?: string[],
+): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
-  const adminKey = newAdminKeySecret();
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ROSTER_BOOTSTRAP_ADMIN_KEY: adminKey, ...env });
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ROSTER_BOOTSTRAP_ADMIN_KEY: newAdminKeySecret(),
+    ...env,
+  });
+  const adminKey = config.bootstrapAdminKey!;
+  const log = logLines
+    ? createLogger('debug', { write: (line: string) => void logLines.push(line) })
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   await ensureBootstrapAdminKey(database.sql, adminKey, log);
   const app = await buildApp({
     config,
     db: database,
     log,
-    metrics: createMetrics(database.sql, database.poolSize, 'roster-test'),
+    metrics: createMetrics(database.sql, database.poolSize, database.applicationName),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -105,5 +116,10 @@ export async function createTenant(
     body: options.scopes ? { scopes: options.scopes } : {},
   });
   if (token.status !== 201) throw new Error(`token create failed: ${token.text}`);
-  return { organizationId: org.body.id, directoryId: dir.body.id, token: token.body.token, tokenId: token.body.id };
+  return {
+    organizationId: org.body.id,
+    directoryId: dir.body.id,
+    token: token.body.token,
+    tokenId: token.body.id,
+  };
 }

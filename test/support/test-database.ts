@@ -8,6 +8,8 @@ import { withDatabase } from './database-url.js';
 export interface TestDatabase extends Database {
   readonly url: string;
   readonly name: string;
+  /** What this pool's connections call themselves in pg_stat_activity. */
+  readonly applicationName: string;
 }
 
 export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
@@ -21,11 +23,17 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
     await admin.end();
   }
   const url = withDatabase(baseUrl, name);
-  const sql = postgres(url, { max: poolSize, onnotice: () => {} });
+  const applicationName = `roster-test-${name.slice(-24)}`.slice(0, 63);
+  const sql = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  });
   return {
     sql,
     url,
     name,
+    applicationName,
     kind: 'external',
     poolSize,
     async close() {

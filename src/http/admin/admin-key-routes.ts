@@ -40,7 +40,13 @@ export const adminKeyRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app,
 
   app.get(
     '/admin-keys',
-    { schema: { tags, querystring: AdminKeyListQuery, response: { 200: listOf(AdminKey), ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        querystring: AdminKeyListQuery,
+        response: { 200: listOf(AdminKey), ...errorResponses },
+      },
+    },
     async (request) => {
       const { limit, cursor, organizationId } = request.query;
       const rows = await credentials.listAdminKeys(
@@ -58,7 +64,11 @@ export const adminKeyRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app,
     '/admin-keys/:keyId',
     { schema: { tags, params: KeyParams, response: noContentResponses } },
     async (request, reply) => {
-      const revoked = await credentials.revokeAdminKey(sql, principalOf(request), request.params.keyId as CredentialId);
+      const revoked = await credentials.revokeAdminKey(
+        sql,
+        principalOf(request),
+        request.params.keyId as CredentialId,
+      );
       if (!revoked) throw AdminError.notFound('admin key');
       return reply.status(204).send(null);
     },

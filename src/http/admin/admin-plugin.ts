@@ -43,7 +43,10 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
     if (!result.ok) {
       ctx.metrics.authFailures.inc({ surface: 'admin', reason: result.reason });
       void reply.header('www-authenticate', 'Bearer realm="roster-admin"');
-      throw new AdminError('unauthorized', 'a valid admin key is required (Authorization: Bearer rst_admin_...)');
+      throw new AdminError(
+        'unauthorized',
+        'a valid admin key is required (Authorization: Bearer rst_admin_...)',
+      );
     }
     request.principal = result.principal;
     const decision = ctx.rateLimiter.take(result.principal.credentialId);
@@ -60,7 +63,9 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
     return reply.status(adminError.status).send(adminError.toBody(request.id));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new AdminError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toBody()),
+    reply
+      .status(404)
+      .send(new AdminError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toBody()),
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
@@ -87,6 +92,7 @@ function toAdminError(error: FastifyError | Error): AdminError {
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return new AdminError(mapped, fastifyError.message);
   if (fastifyError.statusCode === 400) return new AdminError('validation_failed', 'malformed request');
-  if (fastifyError.statusCode === 503) return new AdminError('service_unavailable', 'the server is shutting down');
+  if (fastifyError.statusCode === 503)
+    return new AdminError('service_unavailable', 'the server is shutting down');
   return new AdminError('internal_error', 'internal error; the request id identifies it in the server log');
 }

@@ -18,7 +18,12 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
-export const Organization = Type.Object({ id: Uuid, name: Type.String(), createdAt: DateTime, updatedAt: DateTime });
+export const Organization = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
 
 export const Directory = Type.Object({
   id: Uuid,
@@ -103,7 +108,11 @@ export const UpdateDirectoryBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-const ExpiresIn = Type.Integer({ minimum: 60, maximum: 10 * 365 * 86_400, description: 'Lifetime in seconds' });
+const ExpiresIn = Type.Integer({
+  minimum: 60,
+  maximum: 10 * 365 * 86_400,
+  description: 'Lifetime in seconds',
+});
 
 export const CreateTokenBody = Type.Object(
   {
@@ -139,7 +148,10 @@ export const CreateAdminKeyBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AdminKeyListQuery = Type.Composite([ListQuery, Type.Object({ organizationId: Type.Optional(Uuid) })]);
+export const AdminKeyListQuery = Type.Composite([
+  ListQuery,
+  Type.Object({ organizationId: Type.Optional(Uuid) }),
+]);
 export const AuditQuery = Type.Composite([ListQuery, Type.Object({ organizationId: Type.Optional(Uuid) })]);
 
 export const errorResponses = {

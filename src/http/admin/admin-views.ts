@@ -47,7 +47,12 @@ export function scimTokenView(c: Credential) {
 export const auditView = (e: StoredAuditEntry) => ({ ...e, occurredAt: e.occurredAt.toISOString() });
 
 /** One page of a keyset listing: ask for limit + 1 rows, return limit and a cursor when there are more. */
-export function toPage<T, V>(rows: readonly T[], limit: number, key: (row: T) => string, view: (row: T) => V) {
+export function toPage<T, V>(
+  rows: readonly T[],
+  limit: number,
+  key: (row: T) => string,
+  view: (row: T) => V,
+) {
   const more = rows.length > limit;
   const data = rows.slice(0, limit);
   const last = data.at(-1);
@@ -58,7 +63,10 @@ export function toPage<T, V>(rows: readonly T[], limit: number, key: (row: T) =>
 }
 
 /** Decodes a cursor made by {@link toPage} back into the key it points after. */
-export function fromCursor(cursor: string | undefined, kind: 'uuid' | 'integer' = 'uuid'): string | undefined {
+export function fromCursor(
+  cursor: string | undefined,
+  kind: 'uuid' | 'integer' = 'uuid',
+): string | undefined {
   if (cursor === undefined) return undefined;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
   const valid = kind === 'uuid' ? isUuid(key) : /^\d{1,15}$/.test(key);

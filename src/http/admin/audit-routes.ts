@@ -12,7 +12,13 @@ import { auditView, fromCursor, toPage } from './admin-views.js';
 export const auditRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ctx) => {
   app.get(
     '/audit-log',
-    { schema: { tags: ['audit'], querystring: AuditQuery, response: { 200: listOf(AuditEntry), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['audit'],
+        querystring: AuditQuery,
+        response: { 200: listOf(AuditEntry), ...errorResponses },
+      },
+    },
     async (request) => {
       const actor = principalOf(request);
       requireScope(actor, 'admin:read');

@@ -5,7 +5,13 @@ import * as tenants from '../../tenants/organizations.js';
 import type { AppContext } from '../app-context.js';
 import { principalOf } from '../request-context.js';
 import { AdminError } from './admin-error.js';
-import { Directory, DirectoryIdParams, UpdateDirectoryBody, errorResponses, noContentResponses } from './admin-schemas.js';
+import {
+  Directory,
+  DirectoryIdParams,
+  UpdateDirectoryBody,
+  errorResponses,
+  noContentResponses,
+} from './admin-schemas.js';
 import { directoryView } from './admin-views.js';
 
 export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ctx) => {
@@ -16,7 +22,11 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
     '/directories/:directoryId',
     { schema: { tags, params: DirectoryIdParams, response: { 200: Directory, ...errorResponses } } },
     async (request) => {
-      const directory = await tenants.getDirectory(sql, principalOf(request), request.params.directoryId as DirectoryId);
+      const directory = await tenants.getDirectory(
+        sql,
+        principalOf(request),
+        request.params.directoryId as DirectoryId,
+      );
       if (!directory) throw AdminError.notFound('directory');
       return directoryView(directory, ctx.config.publicUrl);
     },
@@ -48,7 +58,11 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
     '/directories/:directoryId',
     { schema: { tags, params: DirectoryIdParams, response: noContentResponses } },
     async (request, reply) => {
-      const deleted = await tenants.deleteDirectory(sql, principalOf(request), request.params.directoryId as DirectoryId);
+      const deleted = await tenants.deleteDirectory(
+        sql,
+        principalOf(request),
+        request.params.directoryId as DirectoryId,
+      );
       if (!deleted) throw AdminError.notFound('directory');
       return reply.status(204).send(null);
     },

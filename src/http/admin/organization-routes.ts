@@ -136,7 +136,12 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
         { after: fromCursor(cursor), limit: limit + 1 },
       );
       if (!rows) throw AdminError.notFound('organization');
-      return toPage(rows, limit, (d) => d.id, (d) => directoryView(d, ctx.config.publicUrl));
+      return toPage(
+        rows,
+        limit,
+        (d) => d.id,
+        (d) => directoryView(d, ctx.config.publicUrl),
+      );
     },
   );
 };

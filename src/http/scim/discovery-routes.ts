@@ -18,7 +18,10 @@ export const CAPABILITIES: Capabilities = {
 export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/:directoryId/ServiceProviderConfig', (request) => {
     const { directoryId } = principalOf(request);
-    return toServiceProviderConfig(CAPABILITIES, `${ctx.config.publicUrl}/scim/v2/${directoryId}/ServiceProviderConfig`);
+    return toServiceProviderConfig(
+      CAPABILITIES,
+      `${ctx.config.publicUrl}/scim/v2/${directoryId}/ServiceProviderConfig`,
+    );
   });
   // RFC 7644 §4: discovery resources are read-only.
   app.route({

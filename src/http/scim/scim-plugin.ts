@@ -42,8 +42,16 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
       ctx.now(),
       request.log,
     );
-    if (!result.ok || !directoryId || !isUuid(directoryId) || result.principal.directoryId !== directoryId.toLowerCase()) {
-      ctx.metrics.authFailures.inc({ surface: 'scim', reason: result.ok ? 'wrong_directory' : result.reason });
+    if (
+      !result.ok ||
+      !directoryId ||
+      !isUuid(directoryId) ||
+      result.principal.directoryId !== directoryId.toLowerCase()
+    ) {
+      ctx.metrics.authFailures.inc({
+        surface: 'scim',
+        reason: result.ok ? 'wrong_directory' : result.reason,
+      });
       void reply.header('www-authenticate', 'Bearer realm="roster-scim"');
       throw ScimError.unauthorized();
     }
@@ -56,7 +64,8 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
       throw ScimError.tooManyRequests('rate limit exceeded for this token');
     }
     if (principal.directory?.state !== 'active') throw ScimError.forbidden('this directory is deactivated');
-    const needed = request.routeOptions.config.scimScope ?? (isRead(request.method) ? 'scim:read' : 'scim:write');
+    const needed =
+      request.routeOptions.config.scimScope ?? (isRead(request.method) ? 'scim:read' : 'scim:write');
     if (!principal.scopes.includes(needed)) throw ScimError.forbidden(`this token lacks the ${needed} scope`);
   });
 
