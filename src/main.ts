@@ -31,13 +31,13 @@ export async function startServer(config: Config, log: PinoLogger): Promise<Runn
     applicationName,
   });
   try {
-    await migrate(db.sql, log);
-    if (config.bootstrapAdminKey) await ensureBootstrapAdminKey(db.sql, config.bootstrapAdminKey, log);
+    await migrate(db.pool, log);
+    if (config.bootstrapAdminKey) await ensureBootstrapAdminKey(db.pool, config.bootstrapAdminKey, log);
     const app = await buildApp({
       config,
       db,
       log,
-      metrics: createMetrics(db.sql, db.poolSize, applicationName),
+      metrics: createMetrics(db.pool, db.poolSize),
     });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -25,11 +25,11 @@ describe('health and metrics', () => {
   });
 
   test('/readyz is 503 while migrations are missing', async () => {
-    await db.sql`update schema_migrations set name = name || '-hidden'`;
+    await db.pool.query("update schema_migrations set name = name || '-hidden'");
     try {
       expect((await http(`${t.url}/readyz`)).status).toBe(503);
     } finally {
-      await db.sql`update schema_migrations set name = replace(name, '-hidden', '')`;
+      await db.pool.query("update schema_migrations set name = replace(name, '-hidden', '')");
     }
     expect((await http(`${t.url}/readyz`)).status).toBe(200);
   });
@@ -49,7 +49,7 @@ describe('health and metrics', () => {
     );
     expect(res.text).toMatch(/roster_auth_failures_total\{surface="scim",reason="unknown"\} 1/);
     expect(res.text).toMatch(/roster_db_pool_max_connections 10/);
-    expect(res.text).toMatch(/roster_db_pool_connections\{state="active"\} \d+/);
+    expect(res.text).toMatch(/roster_db_pool_connections\{state="idle"\} \d+/);
     // Route templates only: no ids in labels.
     expect(res.text).not.toContain(tenant.directoryId);
   });

@@ -169,8 +169,9 @@ describe('SCIM tokens', () => {
       key: t.adminKey,
       body: { expiresInSeconds: 60 },
     });
-    await t.db
-      .sql`update credentials set expires_at = now() - interval '1 second' where id = ${issued.body.id}`;
+    await t.db.pool.query("update credentials set expires_at = now() - interval '1 second' where id = $1", [
+      issued.body.id,
+    ]);
     expect((await http(spc(a.directoryId), { key: issued.body.token })).status).toBe(401);
   });
 

@@ -1,6 +1,6 @@
 /** The append-only audit log. Entries are written in the same transaction as the change they describe. */
 import type { CredentialId, OrganizationId } from '../shared/ids.js';
-import type { Executor } from './database.js';
+import { type Executor, empty, query, sql } from './database.js';
 
 export interface AuditEntry {
   readonly organizationId: OrganizationId | null;
@@ -33,10 +33,13 @@ interface AuditRow {
 }
 
 export async function insertAuditEntry(db: Executor, e: AuditEntry): Promise<void> {
-  await db`
-    insert into audit_log (organization_id, actor_credential, actor_label, action, target_type, target_id, outcome, details)
-    values (${e.organizationId}, ${e.actorCredential}, ${e.actorLabel}, ${e.action}, ${e.targetType}, ${e.targetId},
-            ${e.outcome ?? 'success'}, ${db.json(e.details ?? {})})`;
+  await query(
+    db,
+    sql`insert into audit_log (organization_id, actor_credential, actor_label, action, target_type, target_id,
+                               outcome, details)
+        values (${e.organizationId}, ${e.actorCredential}, ${e.actorLabel}, ${e.action}, ${e.targetType},
+                ${e.targetId}, ${e.outcome ?? 'success'}, ${JSON.stringify(e.details ?? {})})`,
+  );
 }
 
 export async function selectAuditEntries(
@@ -44,11 +47,13 @@ export async function selectAuditEntries(
   organizationId: OrganizationId | null,
   page: { after: number | undefined; limit: number },
 ): Promise<StoredAuditEntry[]> {
-  const rows = await db<AuditRow[]>`
-    select * from audit_log
-    where ${organizationId ? db`organization_id = ${organizationId}` : db`organization_id is null`}
-      ${page.after !== undefined ? db`and id > ${page.after}` : db``}
-    order by id limit ${page.limit}`;
+  const rows = await query<AuditRow>(
+    db,
+    sql`select * from audit_log
+        where ${organizationId ? sql`organization_id = ${organizationId}` : sql`organization_id is null`}
+          ${page.after !== undefined ? sql`and id > ${page.after}` : empty}
+        order by id limit ${page.limit}`,
+  );
   return rows.map((r) => ({
     id: Number(r.id),
     organizationId: r.organization_id as OrganizationId | null,

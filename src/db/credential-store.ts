@@ -1,6 +1,6 @@
 /** SCIM tokens and admin keys. Only the SHA-256 digest of a secret is ever stored. */
 import type { CredentialId, DirectoryId, OrganizationId } from '../shared/ids.js';
-import type { Executor } from './database.js';
+import { type Executor, empty, query, queryOne, sql } from './database.js';
 import type { DirectoryState } from './organization-store.js';
 
 export type CredentialKind = 'scim_token' | 'admin_key';
@@ -72,13 +72,16 @@ export interface NewCredential {
 
 /** Inserts a credential; returns `undefined` when one with the same secret already exists. */
 export async function insertCredential(db: Executor, c: NewCredential): Promise<Credential | undefined> {
-  const [row] = await db<CredentialRow[]>`
+  const row = await queryOne<CredentialRow>(
+    db,
+    sql`
     insert into credentials (id, kind, organization_id, directory_id, name, secret_hash, secret_hint, scopes,
                              expires_at, created_by, created_via)
     values (${c.id}, ${c.kind}, ${c.organizationId}, ${c.directoryId}, ${c.name}, ${c.secretHash}, ${c.secretHint},
-            ${db.array([...c.scopes])}, ${c.expiresAt}, ${c.createdBy}, ${c.createdVia})
+            ${[...c.scopes]}, ${c.expiresAt}, ${c.createdBy}, ${c.createdVia})
     on conflict (secret_hash) do nothing
-    returning *`;
+    returning *`,
+  );
   return row && toCredential(row);
 }
 
@@ -95,13 +98,15 @@ export async function selectCredentialBySecretHash(
   db: Executor,
   secretHash: Buffer,
 ): Promise<PresentedCredential | undefined> {
-  const [row] = await db<
-    (CredentialRow & { directory_state: DirectoryState | null; directory_provider: string | null })[]
-  >`
-    select c.*, d.state as directory_state, d.provider as directory_provider
-    from credentials c
-    left join directories d on d.organization_id = c.organization_id and d.id = c.directory_id
-    where c.secret_hash = ${secretHash}`;
+  const row = await queryOne<
+    CredentialRow & { directory_state: DirectoryState | null; directory_provider: string | null }
+  >(
+    db,
+    sql`select c.*, d.state as directory_state, d.provider as directory_provider
+        from credentials c
+        left join directories d on d.organization_id = c.organization_id and d.id = c.directory_id
+        where c.secret_hash = ${secretHash}`,
+  );
   if (!row) return undefined;
   return {
     ...toCredential(row),
@@ -121,11 +126,14 @@ export async function selectCredential(
     directoryId?: DirectoryId | undefined;
   },
 ): Promise<Credential | undefined> {
-  const [row] = await db<CredentialRow[]>`
+  const row = await queryOne<CredentialRow>(
+    db,
+    sql`
     select * from credentials
     where id = ${id} and kind = ${scope.kind}
-      ${scope.organizationId ? db`and organization_id = ${scope.organizationId}` : db``}
-      ${scope.directoryId ? db`and directory_id = ${scope.directoryId}` : db``}`;
+      ${scope.organizationId ? sql`and organization_id = ${scope.organizationId}` : empty}
+      ${scope.directoryId ? sql`and directory_id = ${scope.directoryId}` : empty}`,
+  );
   return row && toCredential(row);
 }
 
@@ -135,11 +143,14 @@ export async function selectDirectoryTokens(
   directoryId: DirectoryId,
   page: { after: string | undefined; limit: number },
 ): Promise<Credential[]> {
-  const rows = await db<CredentialRow[]>`
+  const rows = await query<CredentialRow>(
+    db,
+    sql`
     select * from credentials
     where organization_id = ${organizationId} and directory_id = ${directoryId}
-      ${page.after ? db`and id > ${page.after}` : db``}
-    order by id limit ${page.limit}`;
+      ${page.after ? sql`and id > ${page.after}` : empty}
+    order by id limit ${page.limit}`,
+  );
   return rows.map(toCredential);
 }
 
@@ -149,38 +160,52 @@ export async function selectAdminKeys(
   organizationId: OrganizationId | null,
   page: { after: string | undefined; limit: number },
 ): Promise<Credential[]> {
-  const rows = await db<CredentialRow[]>`
+  const rows = await query<CredentialRow>(
+    db,
+    sql`
     select * from credentials
     where kind = 'admin_key'
-      and ${organizationId ? db`organization_id = ${organizationId}` : db`organization_id is null`}
-      ${page.after ? db`and id > ${page.after}` : db``}
-    order by id limit ${page.limit}`;
+      and ${organizationId ? sql`organization_id = ${organizationId}` : sql`organization_id is null`}
+      ${page.after ? sql`and id > ${page.after}` : empty}
+    order by id limit ${page.limit}`,
+  );
   return rows.map(toCredential);
 }
 
 /** Revokes now; returns false when it was already revoked (or does not exist). */
 export async function revokeCredential(db: Executor, id: CredentialId): Promise<boolean> {
-  const rows =
-    await db`update credentials set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
+  const rows = await query(
+    db,
+    sql`update credentials set revoked_at = now() where id = ${id} and revoked_at is null returning id`,
+  );
   return rows.length > 0;
 }
 
 /** Shortens a credential's life to `at` (used by rotation's grace period); never lengthens it. */
 export async function expireCredentialAt(db: Executor, id: CredentialId, at: Date): Promise<void> {
-  await db`update credentials set expires_at = least(coalesce(expires_at, ${at}), ${at}) where id = ${id}`;
+  await query(
+    db,
+    sql`update credentials set expires_at = least(coalesce(expires_at, ${at}), ${at}) where id = ${id}`,
+  );
 }
 
 /** Platform keys created from ROSTER_BOOTSTRAP_ADMIN_KEY other than the current one, still usable. */
 export async function selectLiveBootstrapKeys(db: Executor): Promise<Credential[]> {
-  const rows = await db<CredentialRow[]>`
+  const rows = await query<CredentialRow>(
+    db,
+    sql`
     select * from credentials
-    where kind = 'admin_key' and organization_id is null and created_via = 'bootstrap' and revoked_at is null`;
+    where kind = 'admin_key' and organization_id is null and created_via = 'bootstrap' and revoked_at is null`,
+  );
   return rows.map(toCredential);
 }
 
 /** Records use, at most once a minute per credential, so authentication does not write on every request. */
 export async function touchCredential(db: Executor, id: CredentialId): Promise<void> {
-  await db`
+  await query(
+    db,
+    sql`
     update credentials set last_used_at = now()
-    where id = ${id} and (last_used_at is null or last_used_at < now() - interval '60 seconds')`;
+    where id = ${id} and (last_used_at is null or last_used_at < now() - interval '60 seconds')`,
+  );
 }

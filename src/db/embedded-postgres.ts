@@ -16,7 +16,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import postgres from 'postgres';
+import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 
 const execFileAsync = promisify(execFile);
@@ -312,33 +312,38 @@ async function waitUntilReady(
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (hasExited) throw new Error(`embedded PostgreSQL exited during start-up:\n${output.join('\n')}`);
-    const sql = postgres({ ...connection, max: 1, connect_timeout: 2, onnotice: () => {} });
+    const client = new pg.Client({ ...connection, connectionTimeoutMillis: 2000 });
+    client.on('error', () => {});
     try {
-      await sql`select 1`;
+      await client.connect();
+      await client.query('select 1');
       return;
     } catch (error) {
       if (Date.now() > deadline) {
         throw new Error(`embedded PostgreSQL did not become ready: ${String(error)}\n${output.join('\n')}`);
       }
     } finally {
-      await sql.end({ timeout: 1 });
+      await client.end().catch(() => undefined);
     }
     await sleep(50);
   }
 }
 
 async function ensureDatabase(connection: EmbeddedPostgres['connection'], database: string): Promise<void> {
-  const sql = postgres({ ...connection, max: 1, onnotice: () => {} });
+  const client = new pg.Client(connection);
+  await client.connect();
   try {
-    const found = await sql`select 1 from pg_database where datname = ${database}`;
-    if (found.length === 0) {
-      await sql`create database ${sql(database)}`.catch((error: { code?: string }) => {
-        // Another Roster node created it at the same moment.
-        if (error.code !== '42P04') throw error;
-      });
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client
+        .query(`create database ${client.escapeIdentifier(database)}`)
+        .catch((error: { code?: string }) => {
+          // Another Roster node created it at the same moment.
+          if (error.code !== '42P04') throw error;
+        });
     }
   } finally {
-    await sql.end({ timeout: 5 });
+    await client.end();
   }
 }
 

@@ -1,6 +1,6 @@
 /** Organizations and directories. Every function takes the executor first and is scoped by organization. */
 import type { DirectoryId, OrganizationId } from '../shared/ids.js';
-import type { Executor } from './database.js';
+import { type Executor, empty, query, queryOne, sql } from './database.js';
 
 export interface Organization {
   readonly id: OrganizationId;
@@ -56,8 +56,10 @@ export async function insertOrganization(
   id: OrganizationId,
   name: string,
 ): Promise<Organization> {
-  const [row] = await db<OrganizationRow[]>`
-    insert into organizations (id, name) values (${id}, ${name}) returning *`;
+  const row = await queryOne<OrganizationRow>(
+    db,
+    sql`insert into organizations (id, name) values (${id}, ${name}) returning *`,
+  );
   return toOrganization(row!);
 }
 
@@ -65,7 +67,7 @@ export async function selectOrganization(
   db: Executor,
   id: OrganizationId,
 ): Promise<Organization | undefined> {
-  const [row] = await db<OrganizationRow[]>`select * from organizations where id = ${id}`;
+  const row = await queryOne<OrganizationRow>(db, sql`select * from organizations where id = ${id}`);
   return row && toOrganization(row);
 }
 
@@ -74,12 +76,14 @@ export async function selectOrganizations(
   db: Executor,
   page: { after: string | undefined; limit: number; only: OrganizationId | undefined },
 ): Promise<Organization[]> {
-  const rows = await db<OrganizationRow[]>`
-    select * from organizations
-    where true
-      ${page.after ? db`and id > ${page.after}` : db``}
-      ${page.only ? db`and id = ${page.only}` : db``}
-    order by id limit ${page.limit}`;
+  const rows = await query<OrganizationRow>(
+    db,
+    sql`select * from organizations
+        where true
+          ${page.after ? sql`and id > ${page.after}` : empty}
+          ${page.only ? sql`and id = ${page.only}` : empty}
+        order by id limit ${page.limit}`,
+  );
   return rows.map(toOrganization);
 }
 
@@ -88,13 +92,15 @@ export async function updateOrganizationName(
   id: OrganizationId,
   name: string,
 ): Promise<Organization | undefined> {
-  const [row] = await db<OrganizationRow[]>`
-    update organizations set name = ${name}, updated_at = now() where id = ${id} returning *`;
+  const row = await queryOne<OrganizationRow>(
+    db,
+    sql`update organizations set name = ${name}, updated_at = now() where id = ${id} returning *`,
+  );
   return row && toOrganization(row);
 }
 
 export async function deleteOrganization(db: Executor, id: OrganizationId): Promise<boolean> {
-  const rows = await db`delete from organizations where id = ${id} returning id`;
+  const rows = await query(db, sql`delete from organizations where id = ${id} returning id`);
   return rows.length > 0;
 }
 
@@ -102,10 +108,12 @@ export async function insertDirectory(
   db: Executor,
   input: { id: DirectoryId; organizationId: OrganizationId; name: string; provider: string },
 ): Promise<Directory> {
-  const [row] = await db<DirectoryRow[]>`
-    insert into directories (organization_id, id, name, provider)
-    values (${input.organizationId}, ${input.id}, ${input.name}, ${input.provider})
-    returning *`;
+  const row = await queryOne<DirectoryRow>(
+    db,
+    sql`insert into directories (organization_id, id, name, provider)
+        values (${input.organizationId}, ${input.id}, ${input.name}, ${input.provider})
+        returning *`,
+  );
   return toDirectory(row!);
 }
 
@@ -115,9 +123,11 @@ export async function selectDirectory(
   id: DirectoryId,
   organizationId?: OrganizationId,
 ): Promise<Directory | undefined> {
-  const [row] = await db<DirectoryRow[]>`
-    select * from directories
-    where id = ${id} ${organizationId ? db`and organization_id = ${organizationId}` : db``}`;
+  const row = await queryOne<DirectoryRow>(
+    db,
+    sql`select * from directories
+        where id = ${id} ${organizationId ? sql`and organization_id = ${organizationId}` : empty}`,
+  );
   return row && toDirectory(row);
 }
 
@@ -126,10 +136,12 @@ export async function selectDirectories(
   organizationId: OrganizationId,
   page: { after: string | undefined; limit: number },
 ): Promise<Directory[]> {
-  const rows = await db<DirectoryRow[]>`
-    select * from directories
-    where organization_id = ${organizationId} ${page.after ? db`and id > ${page.after}` : db``}
-    order by id limit ${page.limit}`;
+  const rows = await query<DirectoryRow>(
+    db,
+    sql`select * from directories
+        where organization_id = ${organizationId} ${page.after ? sql`and id > ${page.after}` : empty}
+        order by id limit ${page.limit}`,
+  );
   return rows.map(toDirectory);
 }
 
@@ -139,13 +151,15 @@ export async function updateDirectory(
   id: DirectoryId,
   changes: { name?: string | undefined; state?: DirectoryState | undefined },
 ): Promise<Directory | undefined> {
-  const [row] = await db<DirectoryRow[]>`
-    update directories set
-      name = coalesce(${changes.name ?? null}, name),
-      state = coalesce(${changes.state ?? null}, state),
-      updated_at = now()
-    where organization_id = ${organizationId} and id = ${id}
-    returning *`;
+  const row = await queryOne<DirectoryRow>(
+    db,
+    sql`update directories set
+          name = coalesce(${changes.name ?? null}, name),
+          state = coalesce(${changes.state ?? null}, state),
+          updated_at = now()
+        where organization_id = ${organizationId} and id = ${id}
+        returning *`,
+  );
   return row && toDirectory(row);
 }
 
@@ -154,7 +168,9 @@ export async function deleteDirectory(
   organizationId: OrganizationId,
   id: DirectoryId,
 ): Promise<boolean> {
-  const rows =
-    await db`delete from directories where organization_id = ${organizationId} and id = ${id} returning id`;
+  const rows = await query(
+    db,
+    sql`delete from directories where organization_id = ${organizationId} and id = ${id} returning id`,
+  );
   return rows.length > 0;
 }

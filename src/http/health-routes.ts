@@ -8,7 +8,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.get('/readyz', async (request, reply) => {
     try {
-      if (await isMigrated(ctx.db.sql)) return { status: 'ready', database: ctx.db.kind };
+      if (await isMigrated(ctx.db.pool)) return { status: 'ready', database: ctx.db.kind };
       return reply.status(503).send({ status: 'migrations pending' });
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed');

@@ -3,7 +3,7 @@
  * in tests). Route labels are route templates, never raw URLs: bounded cardinality and no ids or filters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Sql } from '../db/database.js';
+import type { Pool } from '../db/database.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -13,7 +13,7 @@ export interface Metrics {
   readonly rateLimited: Counter<'surface'>;
 }
 
-export function createMetrics(sql: Sql, poolSize: number, applicationName: string): Metrics {
+export function createMetrics(pool: Pool, poolSize: number): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'roster_' });
   const requests = new Counter({
@@ -49,20 +49,15 @@ export function createMetrics(sql: Sql, poolSize: number, applicationName: strin
       this.set(poolSize);
     },
   });
-  // The driver keeps its pool private, so the pool is observed from the server side: this node's connections
-  // in pg_stat_activity, by state (active, idle, idle in transaction).
   new Gauge({
     name: 'roster_db_pool_connections',
-    help: "This node's open database connections by state, as PostgreSQL reports them",
+    help: "This node's database connections by state: idle, busy (checked out) and waiting (requests queued)",
     labelNames: ['state'] as const,
     registers: [registry],
-    async collect() {
-      this.reset();
-      const rows = await sql<{ state: string | null; count: number }[]>`
-        select coalesce(state, 'unknown') as state, count(*)::int as count
-        from pg_stat_activity where application_name = ${applicationName}
-        group by 1`;
-      for (const row of rows) this.set({ state: row.state ?? 'unknown' }, row.count);
+    collect() {
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
     },
   });
   return { registry, requests, duration, authFailures, rateLimited };

@@ -5,7 +5,7 @@
 import { insertAuditEntry } from '../db/audit-store.js';
 import * as store from '../db/credential-store.js';
 import type { Credential } from '../db/credential-store.js';
-import type { Executor, Sql } from '../db/database.js';
+import { type Executor, type Pool, query, sql, transaction } from '../db/database.js';
 import { selectDirectory, selectOrganization } from '../db/organization-store.js';
 import type { CredentialId, DirectoryId, OrganizationId } from '../shared/ids.js';
 import { newCredentialId } from '../shared/ids.js';
@@ -49,7 +49,7 @@ export interface CredentialPolicy {
 }
 
 export async function issueScimToken(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   directoryId: DirectoryId,
   input: IssueInput,
@@ -57,7 +57,7 @@ export async function issueScimToken(
 ): Promise<IssuedCredential | undefined> {
   requireScope(actor, 'admin:write');
   const scopes = checkScopes(input.scopes ?? SCIM_SCOPES, SCIM_SCOPES);
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const directory = await selectDirectory(tx, directoryId, actor.organizationId ?? undefined);
     if (!directory) return undefined;
     return insertIssued(tx, actor, 'scim.token_issued', {
@@ -72,26 +72,26 @@ export async function issueScimToken(
 }
 
 export async function listScimTokens(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   directoryId: DirectoryId,
   page: Page,
 ): Promise<Credential[] | undefined> {
   requireScope(actor, 'admin:read');
-  const directory = await selectDirectory(sql, directoryId, actor.organizationId ?? undefined);
+  const directory = await selectDirectory(pool, directoryId, actor.organizationId ?? undefined);
   if (!directory) return undefined;
-  return store.selectDirectoryTokens(sql, directory.organizationId, directoryId, page);
+  return store.selectDirectoryTokens(pool, directory.organizationId, directoryId, page);
 }
 
 /** Revokes a directory's token at once; `false` when it is unknown, elsewhere, or already revoked. */
 export async function revokeScimToken(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   directoryId: DirectoryId,
   tokenId: CredentialId,
 ): Promise<boolean> {
   requireScope(actor, 'admin:write');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const token = await store.selectCredential(tx, tokenId, {
       kind: 'scim_token',
       directoryId,
@@ -114,7 +114,7 @@ export async function revokeScimToken(
  * so an operator can update the IdP without a provisioning gap.
  */
 export async function rotateScimToken(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   directoryId: DirectoryId,
   tokenId: CredentialId,
@@ -122,7 +122,7 @@ export async function rotateScimToken(
   policy: CredentialPolicy,
 ): Promise<IssuedCredential | undefined> {
   requireScope(actor, 'admin:write');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const old = await store.selectCredential(tx, tokenId, {
       kind: 'scim_token',
       directoryId,
@@ -153,7 +153,7 @@ export async function rotateScimToken(
  * for its own organization only, and never with scopes it does not hold itself.
  */
 export async function issueAdminKey(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   input: IssueInput & { organizationId?: OrganizationId | undefined },
   policy: CredentialPolicy,
@@ -167,7 +167,7 @@ export async function issueAdminKey(
   const escalation = scopes.filter((s) => !actor.scopes.includes(s));
   if (escalation.length > 0)
     throw new Forbidden(`cannot grant scopes the caller lacks: ${escalation.join(', ')}`);
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     if (organizationId !== null && !(await selectOrganization(tx, organizationId))) return undefined;
     return insertIssued(tx, actor, 'admin.key_issued', {
       kind: 'admin_key',
@@ -182,21 +182,21 @@ export async function issueAdminKey(
 
 /** Admin keys of one organization, or the platform's keys when `organizationId` is absent (platform keys only). */
 export async function listAdminKeys(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   organizationId: OrganizationId | undefined,
   page: Page,
 ): Promise<Credential[] | undefined> {
   requireScope(actor, 'admin:read');
   const scope = organizationId ?? actor.organizationId;
-  if (scope === null) return store.selectAdminKeys(sql, null, page);
+  if (scope === null) return store.selectAdminKeys(pool, null, page);
   if (!canSeeOrganization(actor, scope)) return undefined;
-  return store.selectAdminKeys(sql, scope, page);
+  return store.selectAdminKeys(pool, scope, page);
 }
 
-export async function revokeAdminKey(sql: Sql, actor: Principal, keyId: CredentialId): Promise<boolean> {
+export async function revokeAdminKey(pool: Pool, actor: Principal, keyId: CredentialId): Promise<boolean> {
   requireScope(actor, 'admin:write');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const key = await store.selectCredential(tx, keyId, {
       kind: 'admin_key',
       organizationId: actor.organizationId ?? undefined,
@@ -220,11 +220,11 @@ export async function revokeAdminKey(sql: Sql, actor: Principal, keyId: Credenti
  * with an audit entry: the variable names the one bootstrap key that works. A bootstrap key revoked through the
  * API stays revoked; setting the variable does not bring it back.
  */
-export async function ensureBootstrapAdminKey(sql: Sql, secret: string, log: Logger): Promise<void> {
+export async function ensureBootstrapAdminKey(pool: Pool, secret: string, log: Logger): Promise<void> {
   const hash = hashSecret(secret);
-  await sql.begin(async (tx) => {
+  await transaction(pool, async (tx) => {
     // Serialise concurrent starts; the lock ends with the transaction.
-    await tx`select pg_advisory_xact_lock(7361024802)`;
+    await query(tx, sql`select pg_advisory_xact_lock(7361024802)`);
     const existing = await store.selectCredentialBySecretHash(tx, hash);
     if (existing?.revokedAt) {
       log.warn('ROSTER_BOOTSTRAP_ADMIN_KEY names a revoked key; it stays revoked');

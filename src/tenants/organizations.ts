@@ -1,6 +1,6 @@
 /** Organization and directory use cases. Each mutation and its audit entry commit in one transaction. */
 import { insertAuditEntry } from '../db/audit-store.js';
-import type { Sql } from '../db/database.js';
+import { type Pool, transaction } from '../db/database.js';
 import * as store from '../db/organization-store.js';
 import type { Directory, DirectoryState, Organization } from '../db/organization-store.js';
 import { type DirectoryId, type OrganizationId, newDirectoryId, newOrganizationId } from '../shared/ids.js';
@@ -20,13 +20,13 @@ export interface Page {
 }
 
 export async function createOrganization(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   input: { name: string },
 ): Promise<Organization> {
   requireScope(actor, 'admin:write');
   if (!isPlatform(actor)) throw new Forbidden('only platform admin keys create organizations');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const org = await store.insertOrganization(tx, newOrganizationId(), input.name);
     await insertAuditEntry(tx, {
       organizationId: org.id,
@@ -39,30 +39,30 @@ export async function createOrganization(
   });
 }
 
-export async function listOrganizations(sql: Sql, actor: Principal, page: Page): Promise<Organization[]> {
+export async function listOrganizations(pool: Pool, actor: Principal, page: Page): Promise<Organization[]> {
   requireScope(actor, 'admin:read');
-  return store.selectOrganizations(sql, { ...page, only: actor.organizationId ?? undefined });
+  return store.selectOrganizations(pool, { ...page, only: actor.organizationId ?? undefined });
 }
 
 export async function getOrganization(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   id: OrganizationId,
 ): Promise<Organization | undefined> {
   requireScope(actor, 'admin:read');
   if (!canSeeOrganization(actor, id)) return undefined;
-  return store.selectOrganization(sql, id);
+  return store.selectOrganization(pool, id);
 }
 
 export async function renameOrganization(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   id: OrganizationId,
   name: string,
 ): Promise<Organization | undefined> {
   requireScope(actor, 'admin:write');
   if (!canSeeOrganization(actor, id)) return undefined;
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const org = await store.updateOrganizationName(tx, id, name);
     if (org) {
       await insertAuditEntry(tx, {
@@ -78,11 +78,11 @@ export async function renameOrganization(
 }
 
 /** Deletes an organization with everything in it. Only platform keys may; returns false when not found. */
-export async function deleteOrganization(sql: Sql, actor: Principal, id: OrganizationId): Promise<boolean> {
+export async function deleteOrganization(pool: Pool, actor: Principal, id: OrganizationId): Promise<boolean> {
   requireScope(actor, 'admin:write');
   if (!canSeeOrganization(actor, id)) return false;
   if (!isPlatform(actor)) throw new Forbidden('only platform admin keys delete organizations');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const deleted = await store.deleteOrganization(tx, id);
     if (deleted) {
       // The organization's own audit rows keep their organization_id; this entry lives in the platform log.
@@ -99,14 +99,14 @@ export async function deleteOrganization(sql: Sql, actor: Principal, id: Organiz
 }
 
 export async function createDirectory(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   organizationId: OrganizationId,
   input: { name: string; provider: Provider },
 ): Promise<Directory | undefined> {
   requireScope(actor, 'admin:write');
   if (!canSeeOrganization(actor, organizationId)) return undefined;
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     if (!(await store.selectOrganization(tx, organizationId))) return undefined;
     const directory = await store.insertDirectory(tx, { id: newDirectoryId(), organizationId, ...input });
     await insertAuditEntry(tx, {
@@ -122,35 +122,35 @@ export async function createDirectory(
 }
 
 export async function listDirectories(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   organizationId: OrganizationId,
   page: Page,
 ): Promise<Directory[] | undefined> {
   requireScope(actor, 'admin:read');
   if (!canSeeOrganization(actor, organizationId)) return undefined;
-  if (!(await store.selectOrganization(sql, organizationId))) return undefined;
-  return store.selectDirectories(sql, organizationId, page);
+  if (!(await store.selectOrganization(pool, organizationId))) return undefined;
+  return store.selectDirectories(pool, organizationId, page);
 }
 
 /** A directory the caller may see; `undefined` for unknown ids and for other organizations' directories alike. */
 export async function getDirectory(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   id: DirectoryId,
 ): Promise<Directory | undefined> {
   requireScope(actor, 'admin:read');
-  return store.selectDirectory(sql, id, actor.organizationId ?? undefined);
+  return store.selectDirectory(pool, id, actor.organizationId ?? undefined);
 }
 
 export async function updateDirectory(
-  sql: Sql,
+  pool: Pool,
   actor: Principal,
   id: DirectoryId,
   changes: { name?: string | undefined; state?: DirectoryState | undefined },
 ): Promise<Directory | undefined> {
   requireScope(actor, 'admin:write');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
     if (!current) return undefined;
     const updated = await store.updateDirectory(tx, current.organizationId, id, changes);
@@ -170,9 +170,9 @@ export async function updateDirectory(
 }
 
 /** Deletes a directory, its tokens and (later) its users and groups. */
-export async function deleteDirectory(sql: Sql, actor: Principal, id: DirectoryId): Promise<boolean> {
+export async function deleteDirectory(pool: Pool, actor: Principal, id: DirectoryId): Promise<boolean> {
   requireScope(actor, 'admin:write');
-  return sql.begin(async (tx) => {
+  return transaction(pool, async (tx) => {
     const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
     if (!current) return false;
     await store.deleteDirectory(tx, current.organizationId, id);

@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
+import pg from 'pg';
 import { afterEach, expect, test } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -24,12 +24,14 @@ async function start(dataDir: string): Promise<EmbeddedPostgres> {
   return pg;
 }
 
-async function query<T extends object>(pg: EmbeddedPostgres, text: string): Promise<T[]> {
-  const sql = postgres({ ...pg.connection, max: 1, onnotice: () => {} });
+async function query<T extends object>(server: EmbeddedPostgres, text: string): Promise<T[]> {
+  const client = new pg.Client(server.connection);
+  await client.connect();
   try {
-    return [...(await sql.unsafe<T[]>(text))];
+    const results = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+    return (Array.isArray(results) ? results.at(-1)!.rows : results.rows) as T[];
   } finally {
-    await sql.end();
+    await client.end();
   }
 }
 

@@ -6,12 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { afterEach, describe, expect, inject, test } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { withDatabase } from '../support/database-url.js';
+import { execute, withDatabase } from '../support/database-url.js';
 import { type ServerProcess, freePort, spawnServer } from '../support/server-process.js';
 import { http, newAdminKeySecret } from '../support/test-app.js';
 
@@ -124,12 +123,9 @@ describe('external database', () => {
   async function emptyDatabase(): Promise<string> {
     const base = inject('databaseUrl');
     const name = `roster_x_${Math.random().toString(36).slice(2, 10)}_${inject('templateDatabase').slice(11)}`;
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
+    await execute(base, `create database ${name}`);
     cleanups.push(async () => {
-      const a = postgres(base, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`).finally(() => a.end());
+      await execute(base, `drop database if exists ${name} with (force)`);
     });
     return withDatabase(base, name);
   }
@@ -149,10 +145,11 @@ describe('external database', () => {
       expect((await http(`${node.url}/readyz`)).status).toBe(200);
       expect((await http(`${node.url}/api/v1/organizations`, { key })).status).toBe(200);
     }
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
-    const rows = await sql`select name, count(*)::int as n from schema_migrations group by name`;
-    const keys = await sql`select count(*)::int as n from credentials where created_via = 'bootstrap'`;
-    await sql.end();
+    const rows = await execute(url, 'select name, count(*)::int as n from schema_migrations group by name');
+    const keys = await execute(
+      url,
+      "select count(*)::int as n from credentials where created_via = 'bootstrap'",
+    );
     expect(rows.every((r) => r.n === 1)).toBe(true);
     expect(keys[0]!.n).toBe(1);
   });

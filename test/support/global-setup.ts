@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { withDatabase } from './database-url.js';
+import { execute, withDatabase } from './database-url.js';
 import { freePort } from './server-process.js';
 
 declare module 'vitest' {
@@ -59,9 +59,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const template = `roster_tpl_${run}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${template}`);
-  const tpl = postgres(withDatabase(baseUrl, template), { max: 1, onnotice: () => {} });
+  await execute(baseUrl, `create database ${template}`);
+  const tpl = new pg.Pool({ connectionString: withDatabase(baseUrl, template), max: 1 });
   await migrate(tpl, log);
   await tpl.end();
 
@@ -70,10 +69,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     // Drop what this run created: the template and every per-file clone of it.
-    const dbs = await admin<{ datname: string }[]>`
-      select datname from pg_database where datname like ${`roster_%${run}%`}`;
-    for (const { datname } of dbs) await admin.unsafe(`drop database if exists ${datname} with (force)`);
-    await admin.end();
+    const dbs = await execute<{ datname: string }>(
+      baseUrl,
+      'select datname from pg_database where datname like $1',
+      [`roster_%${run}%`],
+    );
+    for (const { datname } of dbs) await execute(baseUrl, `drop database if exists ${datname} with (force)`);
     if (stopEmbedded) await stopEmbedded();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   };

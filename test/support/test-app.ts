@@ -41,12 +41,12 @@ export async function startTestApp(
   const log = logLines
     ? createLogger('debug', { write: (line: string) => void logLines.push(line) })
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  await ensureBootstrapAdminKey(database.sql, adminKey, log);
+  await ensureBootstrapAdminKey(database.pool, adminKey, log);
   const app = await buildApp({
     config,
     db: database,
     log,
-    metrics: createMetrics(database.sql, database.poolSize, database.applicationName),
+    metrics: createMetrics(database.pool, database.poolSize),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

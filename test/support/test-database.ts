@@ -1,9 +1,9 @@
 /** A private database for one test file, cloned from the migrated template that global-setup made. */
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import pg from 'pg';
 import { inject } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { withDatabase } from './database-url.js';
+import { execute, withDatabase } from './database-url.js';
 
 export interface TestDatabase extends Database {
   readonly url: string;
@@ -16,30 +16,20 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
   const baseUrl = inject('databaseUrl');
   const template = inject('templateDatabase');
   const name = `roster_t_${randomBytes(4).toString('hex')}_${template.slice('roster_tpl_'.length)}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name} template ${template}`);
-  } finally {
-    await admin.end();
-  }
+  await execute(baseUrl, `create database ${name} template ${template}`);
   const url = withDatabase(baseUrl, name);
   const applicationName = `roster-test-${name.slice(-24)}`.slice(0, 63);
-  const sql = postgres(url, {
-    max: poolSize,
-    onnotice: () => {},
-    connection: { application_name: applicationName },
-  });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: applicationName });
   return {
-    sql,
+    pool,
     url,
     name,
     applicationName,
     kind: 'external',
     poolSize,
     async close() {
-      await sql.end({ timeout: 5 });
-      const cleanup = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`).finally(() => cleanup.end());
+      await pool.end();
+      await execute(baseUrl, `drop database if exists ${name} with (force)`);
     },
   };
 }

@@ -18,7 +18,7 @@ import {
 import { credentialView, fromCursor, toPage } from './admin-views.js';
 
 export const adminKeyRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ctx) => {
-  const { sql } = ctx.db;
+  const { pool } = ctx.db;
   const tags = ['admin keys'];
   const policy = { defaultTtlSeconds: ctx.config.defaultTokenTtlSeconds, now: ctx.now };
 
@@ -28,7 +28,7 @@ export const adminKeyRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app,
     async (request, reply) => {
       const { organizationId, ...rest } = request.body;
       const issued = await credentials.issueAdminKey(
-        sql,
+        pool,
         principalOf(request),
         { ...rest, organizationId: organizationId as OrganizationId | undefined },
         policy,
@@ -50,7 +50,7 @@ export const adminKeyRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app,
     async (request) => {
       const { limit, cursor, organizationId } = request.query;
       const rows = await credentials.listAdminKeys(
-        sql,
+        pool,
         principalOf(request),
         organizationId as OrganizationId | undefined,
         { after: fromCursor(cursor), limit: limit + 1 },
@@ -65,7 +65,7 @@ export const adminKeyRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app,
     { schema: { tags, params: KeyParams, response: noContentResponses } },
     async (request, reply) => {
       const revoked = await credentials.revokeAdminKey(
-        sql,
+        pool,
         principalOf(request),
         request.params.keyId as CredentialId,
       );

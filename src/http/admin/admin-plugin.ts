@@ -34,7 +34,7 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
     void reply.header('cache-control', 'no-store');
     if (PUBLIC_PATHS.has(request.routeOptions.url ?? '')) return;
     const result = await authenticate(
-      ctx.db.sql,
+      ctx.db.pool,
       bearerSecret(request.headers.authorization),
       'admin_key',
       ctx.now(),

@@ -28,7 +28,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ct
         throw AdminError.notFound('organization');
       }
       const after = fromCursor(cursor, 'integer');
-      const rows = await selectAuditEntries(ctx.db.sql, organizationId, {
+      const rows = await selectAuditEntries(ctx.db.pool, organizationId, {
         after: after === undefined ? undefined : Number(after),
         limit: limit + 1,
       });

@@ -15,7 +15,7 @@ import {
 import { directoryView } from './admin-views.js';
 
 export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ctx) => {
-  const { sql } = ctx.db;
+  const { pool } = ctx.db;
   const tags = ['directories'];
 
   app.get(
@@ -23,7 +23,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
     { schema: { tags, params: DirectoryIdParams, response: { 200: Directory, ...errorResponses } } },
     async (request) => {
       const directory = await tenants.getDirectory(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
       );
@@ -44,7 +44,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
     },
     async (request) => {
       const directory = await tenants.updateDirectory(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
         request.body,
@@ -59,7 +59,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
     { schema: { tags, params: DirectoryIdParams, response: noContentResponses } },
     async (request, reply) => {
       const deleted = await tenants.deleteDirectory(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
       );

@@ -20,14 +20,14 @@ import {
 import { directoryView, fromCursor, organizationView, toPage } from './admin-views.js';
 
 export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ctx) => {
-  const { sql } = ctx.db;
+  const { pool } = ctx.db;
   const tags = ['organizations'];
 
   app.post(
     '/organizations',
     { schema: { tags, body: CreateOrganizationBody, response: { 201: Organization, ...errorResponses } } },
     async (request, reply) => {
-      const org = await tenants.createOrganization(sql, principalOf(request), request.body);
+      const org = await tenants.createOrganization(pool, principalOf(request), request.body);
       return reply.status(201).send(organizationView(org));
     },
   );
@@ -37,7 +37,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     { schema: { tags, querystring: ListQuery, response: { 200: listOf(Organization), ...errorResponses } } },
     async (request) => {
       const { limit, cursor } = request.query;
-      const rows = await tenants.listOrganizations(sql, principalOf(request), {
+      const rows = await tenants.listOrganizations(pool, principalOf(request), {
         after: fromCursor(cursor),
         limit: limit + 1,
       });
@@ -50,7 +50,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     { schema: { tags, params: OrganizationIdParams, response: { 200: Organization, ...errorResponses } } },
     async (request) => {
       const org = await tenants.getOrganization(
-        sql,
+        pool,
         principalOf(request),
         request.params.organizationId as OrganizationId,
       );
@@ -71,7 +71,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     },
     async (request) => {
       const org = await tenants.renameOrganization(
-        sql,
+        pool,
         principalOf(request),
         request.params.organizationId as OrganizationId,
         request.body.name,
@@ -86,7 +86,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     { schema: { tags, params: OrganizationIdParams, response: noContentResponses } },
     async (request, reply) => {
       const deleted = await tenants.deleteOrganization(
-        sql,
+        pool,
         principalOf(request),
         request.params.organizationId as OrganizationId,
       );
@@ -107,7 +107,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     },
     async (request, reply) => {
       const directory = await tenants.createDirectory(
-        sql,
+        pool,
         principalOf(request),
         request.params.organizationId as OrganizationId,
         request.body,
@@ -130,7 +130,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     async (request) => {
       const { limit, cursor } = request.query;
       const rows = await tenants.listDirectories(
-        sql,
+        pool,
         principalOf(request),
         request.params.organizationId as OrganizationId,
         { after: fromCursor(cursor), limit: limit + 1 },

@@ -20,7 +20,7 @@ import {
 import { scimTokenView, fromCursor, toPage } from './admin-views.js';
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ctx) => {
-  const { sql } = ctx.db;
+  const { pool } = ctx.db;
   const tags = ['tokens'];
   const policy = { defaultTtlSeconds: ctx.config.defaultTokenTtlSeconds, now: ctx.now };
 
@@ -36,7 +36,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ct
     },
     async (request, reply) => {
       const issued = await credentials.issueScimToken(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
         request.body ?? {},
@@ -60,7 +60,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ct
     async (request) => {
       const { limit, cursor } = request.query;
       const rows = await credentials.listScimTokens(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
         { after: fromCursor(cursor), limit: limit + 1 },
@@ -75,7 +75,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ct
     { schema: { tags, params: TokenParams, response: noContentResponses } },
     async (request, reply) => {
       const revoked = await credentials.revokeScimToken(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
         request.params.tokenId as CredentialId,
@@ -97,7 +97,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, ct
     },
     async (request, reply) => {
       const issued = await credentials.rotateScimToken(
-        sql,
+        pool,
         principalOf(request),
         request.params.directoryId as DirectoryId,
         request.params.tokenId as CredentialId,

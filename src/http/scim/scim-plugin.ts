@@ -36,7 +36,7 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
     void reply.header('content-type', SCIM_CONTENT_TYPE);
     const directoryId = DIRECTORY_IN_PATH.exec(request.url)?.[1];
     const result = await authenticate(
-      ctx.db.sql,
+      ctx.db.pool,
       bearerSecret(request.headers.authorization),
       'scim_token',
       ctx.now(),

@@ -1,0 +1,16 @@
+/** `npm run bench -- [suite...]`: runs benchmark suites and writes JSON results to bench/results/. */
+import { driverBench } from './driver-bench.js';
+
+const SUITES: Record<string, () => Promise<void>> = { driver: driverBench };
+
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : Object.keys(SUITES);
+for (const name of names) {
+  const suite = SUITES[name];
+  if (!suite) {
+    console.error(`unknown suite "${name}"; known: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`=== ${name} ===`);
+  await suite();
+}
