@@ -4,6 +4,7 @@
  *
  *   npm run bench -- driver            (embedded PostgreSQL in a scratch directory)
  *   DATABASE_URL=postgres://... npm run bench -- driver
+ *   BENCH_DRIVERS=pg BENCH_ROUNDS=6 BENCH_SECONDS=4 npm run bench -- driver   (one driver, sustained)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,8 +19,8 @@ import { runLoad, writeResults } from './support.js';
 const POOL = 16;
 const CONCURRENCIES = [16, 64];
 const ROWS = 10_000;
-const DURATION_MS = 5_000;
-const ROUNDS = 3;
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // BENCH_DRIVERS=postgres or =pg measures one driver alone in this process.
 const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pg').split(',');
 

@@ -1,6 +1,5 @@
 /** SCIM discovery endpoints (RFC 7644 §4). */
 import type { FastifyInstance } from 'fastify';
-import { ScimError } from '../../scim/scim-error.js';
 import { type Capabilities, toServiceProviderConfig } from '../../scim/service-provider-config.js';
 import type { AppContext } from '../app-context.js';
 import { principalOf } from '../request-context.js';
@@ -22,14 +21,5 @@ export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Pr
       CAPABILITIES,
       `${ctx.config.publicUrl}/scim/v2/${directoryId}/ServiceProviderConfig`,
     );
-  });
-  // RFC 7644 §4: discovery resources are read-only.
-  app.route({
-    method: ['POST', 'PUT', 'PATCH', 'DELETE'],
-    url: '/:directoryId/ServiceProviderConfig',
-    config: { scimScope: 'scim:read' },
-    handler: () => {
-      throw ScimError.methodNotAllowed('ServiceProviderConfig is read-only');
-    },
   });
 }

@@ -1,0 +1,101 @@
+/**
+ * Query parameters of a SCIM list (RFC 7644 §3.4.2, §3.4.3) and the ListResponse (§3.4.2). Paging is either
+ * index-based (`startIndex`, 1-based, and `count`) or cursor-based per RFC 9865 (`cursor`, `count`): the server
+ * answers `nextCursor`/`previousCursor` instead of `startIndex` when the client asked with a cursor.
+ */
+import { ScimError } from './scim-error.js';
+
+export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+export interface PagingLimits {
+  defaultCount: number;
+  maxCount: number;
+}
+
+export interface ListQuery {
+  filter?: string;
+  sortBy?: string;
+  sortOrder: 'ascending' | 'descending';
+  /** Index paging (1-based); absent when the client pages by cursor. */
+  startIndex?: number;
+  /** RFC 9865: the empty string asks for the first page. */
+  cursor?: string;
+  count: number;
+  attributes: string[];
+  excludedAttributes: string[];
+}
+
+type Raw = Record<string, unknown>;
+
+/** Reads list parameters from a query string object or a `/.search` body (RFC 7644 §3.4.3); names are case-insensitive. */
+export function parseListQuery(input: Raw, limits: PagingLimits): ListQuery {
+  const get = (name: string): unknown => {
+    const key = Object.keys(input).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key === undefined ? undefined : input[key];
+  };
+  const text = (name: string): string | undefined => {
+    const value = get(name);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw ScimError.invalidValue(`${name} must be a string`);
+    return value;
+  };
+  const integer = (name: string): number | undefined => {
+    const value = get(name);
+    if (value === undefined || value === null || value === '') return undefined;
+    const n = typeof value === 'number' ? value : Number(value);
+    if (!Number.isInteger(n)) throw ScimError.invalidValue(`${name} must be an integer`);
+    return n;
+  };
+  const list = (name: string): string[] => {
+    const value = get(name);
+    if (value === undefined || value === null) return [];
+    const items = Array.isArray(value) ? value : String(value).split(',');
+    return items.map((s) => String(s).trim()).filter(Boolean);
+  };
+
+  const sortOrderText = text('sortOrder')?.toLowerCase();
+  if (sortOrderText !== undefined && sortOrderText !== 'ascending' && sortOrderText !== 'descending') {
+    throw ScimError.invalidValue('sortOrder must be "ascending" or "descending"');
+  }
+  // RFC 7644 §3.4.2.4: a negative count is treated as 0; above the maximum, the server caps it.
+  const requested = integer('count');
+  const count = Math.min(Math.max(requested ?? limits.defaultCount, 0), limits.maxCount);
+  const cursor = text('cursor');
+  const startIndexValue = integer('startIndex');
+  if (cursor !== undefined && startIndexValue !== undefined) {
+    throw ScimError.invalidValue('use either cursor or startIndex, not both (RFC 9865 §2)');
+  }
+  const filter = text('filter');
+  const sortBy = text('sortBy');
+  return {
+    ...(filter !== undefined && filter.trim() !== '' ? { filter } : {}),
+    ...(sortBy !== undefined && sortBy.trim() !== '' ? { sortBy: sortBy.trim() } : {}),
+    sortOrder: sortOrderText ?? 'ascending',
+    // RFC 7644 §3.4.2.4: a startIndex below 1 is interpreted as 1.
+    ...(cursor === undefined ? { startIndex: Math.max(startIndexValue ?? 1, 1) } : { cursor }),
+    count,
+    attributes: list('attributes'),
+    excludedAttributes: list('excludedAttributes'),
+  };
+}
+
+export interface ListPage {
+  resources: Record<string, unknown>[];
+  totalResults: number;
+  startIndex?: number;
+  nextCursor?: string;
+  previousCursor?: string;
+}
+
+export function toListResponse(page: ListPage): Record<string, unknown> {
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults: page.totalResults,
+    itemsPerPage: page.resources.length,
+    ...(page.startIndex !== undefined ? { startIndex: page.startIndex } : {}),
+    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+    ...(page.previousCursor !== undefined ? { previousCursor: page.previousCursor } : {}),
+    Resources: page.resources,
+  };
+}
