@@ -11,6 +11,8 @@ export interface Config {
   readonly port: number;
   /** Base for SCIM `meta.location` and endpoint URLs, without a trailing slash. */
   readonly publicUrl: string;
+  /** Whether PUBLIC_URL was set; otherwise the server derives it from the port it really listens on. */
+  readonly publicUrlExplicit: boolean;
   /** External PostgreSQL; `undefined` means Roster runs its own embedded server in `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
@@ -96,9 +98,8 @@ export function loadConfig(env: Env = process.env): Config {
   const r = new Reader(env);
   const host = r.string('HOST') ?? '127.0.0.1';
   const port = r.integer('PORT', 8080, 0, 65535);
-  const publicUrl = (
-    r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${formatHost(host)}:${port}`
-  ).replace(/\/+$/, '');
+  const explicitUrl = r.url('PUBLIC_URL', ['http:', 'https:']);
+  const publicUrl = (explicitUrl ?? `http://${formatHost(host)}:${port}`).replace(/\/+$/, '');
   const logLevel = (r.string('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -113,6 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port,
     publicUrl,
+    publicUrlExplicit: explicitUrl !== undefined,
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: r.integer('DATABASE_POOL_SIZE', 16, 1, 500),
     dataDir: path.resolve(r.string('ROSTER_DATA_DIR') ?? './data'),
@@ -145,6 +147,6 @@ export function isWellFormedAdminKey(key: string): boolean {
   );
 }
 
-function formatHost(host: string): string {
+export function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }

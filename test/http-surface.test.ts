@@ -156,9 +156,7 @@ describe('SCIM surface', () => {
     expect(Number.isInteger(res.body.bulk.maxPayloadSize)).toBe(true);
     expect(Number.isInteger(res.body.filter.maxResults)).toBe(true);
     expect(res.body.authenticationSchemes[0].type).toBe('oauthbearertoken');
-    expect(res.body.meta.location).toBe(
-      `${t.config.publicUrl}/scim/v2/${tenant.directoryId}/ServiceProviderConfig`,
-    );
+    expect(res.body.meta.location).toBe(`${t.url}/scim/v2/${tenant.directoryId}/ServiceProviderConfig`);
   });
 
   test('unknown SCIM paths answer a SCIM 404 once authenticated', async () => {

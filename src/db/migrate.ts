@@ -6,13 +6,14 @@
 import type { Logger } from '../shared/logger.js';
 import { type Pool, query, sql } from './database.js';
 import * as m0001 from './migrations/0001-tenants.js';
+import * as m0002 from './migrations/0002-directory-resources.js';
 
 interface Migration {
   readonly name: string;
   readonly up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
 const MIGRATION_LOCK_KEY = 7_361_024_801;

@@ -10,4 +10,6 @@ export interface AppContext {
   readonly metrics: Metrics;
   readonly rateLimiter: RateLimiter;
   readonly now: () => Date;
+  /** PUBLIC_URL, or when it is unset the address the server actually listens on (PORT=0 included). */
+  readonly publicUrl: () => string;
 }

@@ -5,7 +5,7 @@
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
+import { type Config, formatHost } from '../config.js';
 import type { Database } from '../db/database.js';
 import { adminPlugin } from './admin/admin-plugin.js';
 import type { AppContext } from './app-context.js';
@@ -52,6 +52,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics: deps.metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
     now: deps.now ?? (() => new Date()),
+    publicUrl: () => {
+      if (config.publicUrlExplicit) return config.publicUrl;
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      return `http://${formatHost(config.host)}:${port}`;
+    },
   };
 
   app.decorateRequest('principal', null);

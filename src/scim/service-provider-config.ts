@@ -12,6 +12,15 @@ export interface Capabilities {
   sort: boolean;
   etag: boolean;
   changePassword: boolean;
+  /** RFC 9865 §4: which paging methods the server offers and their limits. */
+  pagination: {
+    cursor: boolean;
+    index: boolean;
+    defaultPaginationMethod: 'cursor' | 'index';
+    defaultPageSize: number;
+    maxPageSize: number;
+    cursorTimeout: number;
+  };
 }
 
 export function toServiceProviderConfig(
@@ -26,6 +35,7 @@ export function toServiceProviderConfig(
     changePassword: { supported: capabilities.changePassword },
     sort: { supported: capabilities.sort },
     etag: { supported: capabilities.etag },
+    pagination: { ...capabilities.pagination },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

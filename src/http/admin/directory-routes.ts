@@ -28,7 +28,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
         request.params.directoryId as DirectoryId,
       );
       if (!directory) throw AdminError.notFound('directory');
-      return directoryView(directory, ctx.config.publicUrl);
+      return directoryView(directory, ctx.publicUrl());
     },
   );
 
@@ -50,7 +50,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app
         request.body,
       );
       if (!directory) throw AdminError.notFound('directory');
-      return directoryView(directory, ctx.config.publicUrl);
+      return directoryView(directory, ctx.publicUrl());
     },
   );
 

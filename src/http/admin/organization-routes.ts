@@ -113,7 +113,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
         request.body,
       );
       if (!directory) throw AdminError.notFound('organization');
-      return reply.status(201).send(directoryView(directory, ctx.config.publicUrl));
+      return reply.status(201).send(directoryView(directory, ctx.publicUrl()));
     },
   );
 
@@ -140,7 +140,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
         rows,
         limit,
         (d) => d.id,
-        (d) => directoryView(d, ctx.config.publicUrl),
+        (d) => directoryView(d, ctx.publicUrl()),
       );
     },
   );

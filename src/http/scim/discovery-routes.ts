@@ -2,16 +2,27 @@
 import type { FastifyInstance } from 'fastify';
 import { type Capabilities, toServiceProviderConfig } from '../../scim/service-provider-config.js';
 import type { AppContext } from '../app-context.js';
+import { PAGING } from './resource-routes.js';
 import { principalOf } from '../request-context.js';
 
 /** What this build of Roster implements; each flag turns on with the feature, never before. */
 export const CAPABILITIES: Capabilities = {
-  patch: false,
+  patch: true,
   bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-  filter: { supported: false, maxResults: 0 },
-  sort: false,
-  etag: false,
+  filter: { supported: true, maxResults: PAGING.maxCount },
+  sort: true,
+  etag: true,
+  // `password` is accepted and discarded (docs/scim.md): there is nothing to change.
   changePassword: false,
+  pagination: {
+    cursor: true,
+    index: true,
+    defaultPaginationMethod: 'index',
+    defaultPageSize: PAGING.defaultCount,
+    maxPageSize: PAGING.maxCount,
+    // Keyset cursors do not expire; this is the longest a client may rely on one (seconds).
+    cursorTimeout: 3600,
+  },
 };
 
 export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -19,7 +30,7 @@ export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const { directoryId } = principalOf(request);
     return toServiceProviderConfig(
       CAPABILITIES,
-      `${ctx.config.publicUrl}/scim/v2/${directoryId}/ServiceProviderConfig`,
+      `${ctx.publicUrl()}/scim/v2/${directoryId}/ServiceProviderConfig`,
     );
   });
 }

@@ -12,7 +12,7 @@ import type { AppContext } from '../app-context.js';
 import { principalOf } from '../request-context.js';
 
 export async function schemaRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const base = (directoryId: string | null): string => `${ctx.config.publicUrl}/scim/v2/${directoryId}`;
+  const base = (directoryId: string | null): string => `${ctx.publicUrl()}/scim/v2/${directoryId}`;
 
   app.get('/:directoryId/ResourceTypes', (request) => {
     const url = base(principalOf(request).directoryId);
@@ -46,6 +46,11 @@ export async function schemaRoutes(app: FastifyInstance, ctx: AppContext): Promi
     '/:directoryId/Schemas',
     '/:directoryId/Schemas/:id',
   ]) {
-    app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url, config: { scimScope: 'scim:read' }, handler: readOnly });
+    app.route({
+      method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      url,
+      config: { scimScope: 'scim:read' },
+      handler: readOnly,
+    });
   }
 }

@@ -11,6 +11,7 @@ import { authenticate, bearerSecret } from '../../tenants/authenticate.js';
 import type { ScimScope } from '../../tenants/principal.js';
 import type { AppContext } from '../app-context.js';
 import { discoveryRoutes } from './discovery-routes.js';
+import { resourceRoutes } from './resource-routes.js';
 import { schemaRoutes } from './schema-routes.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -84,6 +85,7 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
 
   await app.register(discoveryRoutes, ctx);
   await app.register(schemaRoutes, ctx);
+  await app.register(resourceRoutes, ctx);
 }
 
 const isRead = (method: string): boolean => method === 'GET' || method === 'HEAD';

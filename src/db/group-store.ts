@@ -1,0 +1,266 @@
+/**
+ * SCIM Groups and their memberships. Membership is a table keyed by (tenant, group, member): adding or removing
+ * k members touches k rows, never the group's other members, and concurrent PATCHes of one group do not
+ * overwrite each other.
+ */
+import type { DirectoryScope } from '../directory/scope.js';
+import { isUuid } from '../shared/ids.js';
+import { type Executor, type Query, query, queryOne, sql } from './database.js';
+import { uniquely } from './pg-errors.js';
+
+export interface GroupRow {
+  id: string;
+  resource: Record<string, unknown>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface MemberRef {
+  value: string;
+  type?: 'User' | 'Group' | undefined;
+}
+
+export interface MemberRow {
+  group_id: string;
+  member_id: string;
+  member_type: 'User' | 'Group';
+  display: string | null;
+}
+
+export interface UserGroupRow {
+  user_id: string;
+  group_id: string;
+  display: string;
+  direct: boolean;
+}
+
+type Resource = Record<string, unknown>;
+const GROUP_COLUMNS = sql`r.id, r.resource, r.version, r.created_at, r.updated_at`;
+const where = (scope: DirectoryScope) =>
+  sql`organization_id = ${scope.organizationId} and directory_id = ${scope.directoryId}`;
+
+function hotColumns(resource: Resource) {
+  return {
+    displayName: typeof resource.displayName === 'string' ? resource.displayName : '',
+    externalId:
+      typeof resource.externalId === 'string' && resource.externalId !== '' ? resource.externalId : null,
+  };
+}
+
+export async function insertGroup(db: Executor, scope: DirectoryScope, id: string, resource: Resource) {
+  const c = hotColumns(resource);
+  const row = await uniquely(
+    () =>
+      queryOne<GroupRow>(
+        db,
+        sql`insert into scim_groups as r (organization_id, directory_id, id, display_name, external_id, resource)
+            values (${scope.organizationId}, ${scope.directoryId}, ${id}, ${c.displayName}, ${c.externalId},
+                    ${JSON.stringify(resource)})
+            returning ${GROUP_COLUMNS}`,
+      ),
+    `a group named "${c.displayName}" already exists in this directory`,
+  );
+  return row!;
+}
+
+export async function updateGroup(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+  resource: Resource,
+): Promise<GroupRow | undefined> {
+  const c = hotColumns(resource);
+  return uniquely(
+    () =>
+      queryOne<GroupRow>(
+        db,
+        sql`update scim_groups as r set display_name = ${c.displayName}, external_id = ${c.externalId},
+              resource = ${JSON.stringify(resource)}, version = r.version + 1, updated_at = now()
+            where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+              and r.id = ${id}
+            returning ${GROUP_COLUMNS}`,
+      ),
+    `a group named "${c.displayName}" already exists in this directory`,
+  );
+}
+
+/** Marks a membership-only change: the group's version moves so ETags change, its resource does not. */
+export async function touchGroup(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+): Promise<GroupRow | undefined> {
+  return queryOne<GroupRow>(
+    db,
+    sql`update scim_groups as r set version = r.version + 1, updated_at = now()
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId} and r.id = ${id}
+        returning ${GROUP_COLUMNS}`,
+  );
+}
+
+export async function selectGroup(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<GroupRow | undefined> {
+  return queryOne<GroupRow>(
+    db,
+    sql`select ${GROUP_COLUMNS} from scim_groups r
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+          and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`,
+  );
+}
+
+export async function deleteGroup(db: Executor, scope: DirectoryScope, id: string): Promise<boolean> {
+  const rows = await query(
+    db,
+    sql`delete from scim_groups where ${where(scope)} and id = ${id} returning id`,
+  );
+  if (rows.length === 0) return false;
+  // Its own member rows go with it (foreign key); its rows as a member of other groups go here.
+  await query(db, sql`delete from scim_group_members where ${where(scope)} and member_id = ${id}`);
+  return true;
+}
+
+export async function selectGroups(
+  db: Executor,
+  scope: DirectoryScope,
+  page: { where: Query; orderBy: Query; offset: number; limit: number },
+): Promise<GroupRow[]> {
+  return query<GroupRow>(
+    db,
+    sql`select ${GROUP_COLUMNS} from scim_groups r
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+          and (${page.where})
+        order by ${page.orderBy}
+        offset ${page.offset} limit ${page.limit}`,
+  );
+}
+
+export async function countGroups(db: Executor, scope: DirectoryScope, filter: Query): Promise<number> {
+  const row = await queryOne<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from scim_groups r
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+          and (${filter})`,
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Adds members that exist in this directory (users or groups, by id); unknown ids are skipped rather than failing
+ * the whole request (IDP-QUIRKS §11.3: a 400 makes Okta drop its whole push). Returns the ids actually added.
+ */
+export async function addMembers(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+  members: readonly MemberRef[],
+): Promise<string[]> {
+  const ids = [...new Set(members.map((m) => m.value.toLowerCase()).filter(isUuid))];
+  if (ids.length === 0) return [];
+  const rows = await query<{ member_id: string }>(
+    db,
+    sql`insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type)
+        select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, m.id, m.type
+        from (
+          select u.id, 'User' as type from scim_users u
+          where u.organization_id = ${scope.organizationId} and u.directory_id = ${scope.directoryId}
+            and u.id = any(${ids}::uuid[])
+          union all
+          select g.id, 'Group' from scim_groups g
+          where g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
+            and g.id = any(${ids}::uuid[]) and g.id <> ${groupId}
+        ) m
+        on conflict do nothing
+        returning member_id`,
+  );
+  return rows.map((r) => r.member_id);
+}
+
+/** Removes the listed members; ids that are not members are ignored (IDP-QUIRKS §11.2). */
+export async function removeMembers(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+  values: readonly string[],
+): Promise<string[]> {
+  const ids = [...new Set(values.map((v) => v.toLowerCase()).filter(isUuid))];
+  if (ids.length === 0) return [];
+  const rows = await query<{ member_id: string }>(
+    db,
+    sql`delete from scim_group_members
+        where ${where(scope)} and group_id = ${groupId} and member_id = any(${ids}::uuid[])
+        returning member_id`,
+  );
+  return rows.map((r) => r.member_id);
+}
+
+export async function removeAllMembers(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+): Promise<string[]> {
+  const rows = await query<{ member_id: string }>(
+    db,
+    sql`delete from scim_group_members where ${where(scope)} and group_id = ${groupId} returning member_id`,
+  );
+  return rows.map((r) => r.member_id);
+}
+
+/** Direct members of the given groups with a display name (a user's displayName or userName, a group's name). */
+export async function selectMembers(
+  db: Executor,
+  scope: DirectoryScope,
+  groupIds: readonly string[],
+): Promise<MemberRow[]> {
+  if (groupIds.length === 0) return [];
+  return query<MemberRow>(
+    db,
+    sql`select m.group_id, m.member_id, m.member_type,
+               coalesce(u.display_name, u.user_name, g.display_name) as display
+        from scim_group_members m
+        left join scim_users u on m.member_type = 'User' and u.organization_id = m.organization_id
+             and u.directory_id = m.directory_id and u.id = m.member_id
+        left join scim_groups g on m.member_type = 'Group' and g.organization_id = m.organization_id
+             and g.directory_id = m.directory_id and g.id = m.member_id
+        where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+          and m.group_id = any(${groupIds}::uuid[])
+        order by m.group_id, m.added_at, m.member_id`,
+  );
+}
+
+/**
+ * The groups each user belongs to, directly or through nested groups (RFC 7643 §4.1.2 `groups`: "direct"
+ * or "indirect"). The walk is bounded by the directory's group graph and stops at cycles.
+ */
+export async function selectGroupsOfUsers(
+  db: Executor,
+  scope: DirectoryScope,
+  userIds: readonly string[],
+): Promise<UserGroupRow[]> {
+  if (userIds.length === 0) return [];
+  return query<UserGroupRow>(
+    db,
+    sql`with recursive reach(user_id, group_id, direct, path) as (
+          select m.member_id, m.group_id, true, array[m.group_id]
+          from scim_group_members m
+          where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+            and m.member_id = any(${userIds}::uuid[])
+          union all
+          select r.user_id, m.group_id, false, r.path || m.group_id
+          from reach r
+          join scim_group_members m on m.organization_id = ${scope.organizationId}
+               and m.directory_id = ${scope.directoryId} and m.member_id = r.group_id
+          where not m.group_id = any(r.path)
+        )
+        select r.user_id, r.group_id, bool_or(r.direct) as direct, g.display_name as display
+        from reach r
+        join scim_groups g on g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
+             and g.id = r.group_id
+        group by r.user_id, r.group_id, g.display_name
+        order by r.user_id, g.display_name`,
+  );
+}

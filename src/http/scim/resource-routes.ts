@@ -1,0 +1,168 @@
+/**
+ * `/Users` and `/Groups` (RFC 7644 §3.3-3.6) and `/.search` (§3.4.3). Thin: parse, call one use case, render with
+ * `meta.location`, a weak `ETag` and the `attributes`/`excludedAttributes` projection (§3.9).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as groups from '../../directory/groups.js';
+import type { GroupResult } from '../../directory/groups.js';
+import { isNotModified } from '../../directory/preconditions.js';
+import type { DirectoryScope } from '../../directory/scope.js';
+import * as users from '../../directory/users.js';
+import type { UserResult } from '../../directory/users.js';
+import { GROUP_RESOURCE_SCHEMAS, USER_RESOURCE_SCHEMAS } from '../../scim/core-schemas.js';
+import { type ListQuery, parseListQuery, toListResponse } from '../../scim/list-response.js';
+import { projectResource } from '../../scim/projection.js';
+import { etagOf, toScimGroup, toScimUser } from '../../scim/render.js';
+import { ScimError } from '../../scim/scim-error.js';
+import type { DirectoryId, OrganizationId } from '../../shared/ids.js';
+import type { AppContext } from '../app-context.js';
+import { principalOf } from '../request-context.js';
+
+export const PAGING = { defaultCount: 100, maxCount: 1000 };
+
+type IdParams = { Params: { id: string } };
+
+export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { pool } = ctx.db;
+  const baseUrl = (scope: DirectoryScope): string => `${ctx.publicUrl()}/scim/v2/${scope.directoryId}`;
+
+  const scopeOf = (request: FastifyRequest): DirectoryScope => {
+    const p = principalOf(request);
+    return { organizationId: p.organizationId as OrganizationId, directoryId: p.directoryId as DirectoryId };
+  };
+  const projection = (request: FastifyRequest) => {
+    const q = parseListQuery(request.query as Record<string, unknown>, PAGING);
+    return { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
+  };
+  const renderUser = (scope: DirectoryScope, r: UserResult, p: ReturnType<typeof projection>) =>
+    projectResource(toScimUser(r.row, r.groups, baseUrl(scope)), USER_RESOURCE_SCHEMAS, p);
+  const renderGroup = (scope: DirectoryScope, r: GroupResult, p: ReturnType<typeof projection>) =>
+    projectResource(toScimGroup(r.row, r.members, baseUrl(scope)), GROUP_RESOURCE_SCHEMAS, p);
+  const ifMatch = (request: FastifyRequest): string | undefined => request.headers['if-match'];
+  const send = (reply: FastifyReply, status: number, version: number, body: unknown, location?: string) => {
+    void reply.status(status).header('etag', etagOf(version));
+    if (location) void reply.header('location', location);
+    return reply.send(body);
+  };
+  const wantsMembers = (q: { attributes: string[]; excludedAttributes: string[] }): boolean => {
+    const named = (list: string[]) => list.some((a) => /(^|:)members(\.|$)/i.test(a));
+    return q.attributes.length > 0 ? named(q.attributes) : !named(q.excludedAttributes);
+  };
+
+  // Users
+  app.post('/:directoryId/Users', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await users.createUser(pool, scope, request.body);
+    const location = `${baseUrl(scope)}/Users/${result.row.id}`;
+    return send(reply, 201, result.row.version, renderUser(scope, result, projection(request)), location);
+  });
+  app.get<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await users.getUser(pool, scope, request.params.id);
+    if (!result) throw ScimError.notFound(`User ${request.params.id} not found`);
+    if (isNotModified(request.headers['if-none-match'], result.row.version)) {
+      return reply.status(304).header('etag', etagOf(result.row.version)).send();
+    }
+    return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
+  });
+  app.put<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await users.replaceUser(pool, scope, request.params.id, request.body, ifMatch(request));
+    if (!result) throw ScimError.notFound(`User ${request.params.id} not found`);
+    return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
+  });
+  app.patch<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await users.patchUser(pool, scope, request.params.id, request.body, ifMatch(request));
+    if (!result) throw ScimError.notFound(`User ${request.params.id} not found`);
+    // RFC 7644 §3.5.2: 200 with the resource (what Okta reads back).
+    return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
+  });
+  app.delete<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
+    const deleted = await users.deleteUser(pool, scopeOf(request), request.params.id, ifMatch(request));
+    if (!deleted) throw ScimError.notFound(`User ${request.params.id} not found`);
+    return reply.status(204).send();
+  });
+
+  const listUsers = async (request: FastifyRequest, q: ListQuery) => {
+    const scope = scopeOf(request);
+    const page = await users.listUsers(pool, scope, q);
+    return toListResponse({
+      resources: page.results.map((r) => renderUser(scope, r, q)),
+      totalResults: page.totalResults,
+      ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    });
+  };
+  app.get('/:directoryId/Users', (request) =>
+    listUsers(request, parseListQuery(request.query as Record<string, unknown>, PAGING)),
+  );
+  app.post('/:directoryId/Users/.search', { config: { scimScope: 'scim:read' } }, (request) =>
+    listUsers(request, parseListQuery(searchBody(request.body), PAGING)),
+  );
+
+  // Groups
+  app.post('/:directoryId/Groups', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await groups.createGroup(pool, scope, request.body);
+    const location = `${baseUrl(scope)}/Groups/${result.row.id}`;
+    return send(reply, 201, result.row.version, renderGroup(scope, result, projection(request)), location);
+  });
+  app.get<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
+    const scope = scopeOf(request);
+    const p = projection(request);
+    const result = await groups.getGroup(pool, scope, request.params.id, wantsMembers(p));
+    if (!result) throw ScimError.notFound(`Group ${request.params.id} not found`);
+    if (isNotModified(request.headers['if-none-match'], result.row.version)) {
+      return reply.status(304).header('etag', etagOf(result.row.version)).send();
+    }
+    return send(reply, 200, result.row.version, renderGroup(scope, result, p));
+  });
+  app.put<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await groups.replaceGroup(pool, scope, request.params.id, request.body, ifMatch(request));
+    if (!result) throw ScimError.notFound(`Group ${request.params.id} not found`);
+    return send(reply, 200, result.row.version, renderGroup(scope, result, projection(request)));
+  });
+  app.patch<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
+    const scope = scopeOf(request);
+    const result = await groups.patchGroup(pool, scope, request.params.id, request.body, ifMatch(request));
+    if (!result) throw ScimError.notFound(`Group ${request.params.id} not found`);
+    const p = projection(request);
+    // RFC 7644 §3.5.2 allows 204; Entra prefers it for groups (IDP-QUIRKS §11.4). Asked-for attributes get 200.
+    if (p.attributes.length === 0 && p.excludedAttributes.length === 0) {
+      return reply.status(204).header('etag', etagOf(result.row.version)).send();
+    }
+    return send(reply, 200, result.row.version, renderGroup(scope, result, p));
+  });
+  app.delete<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
+    const deleted = await groups.deleteGroup(pool, scopeOf(request), request.params.id, ifMatch(request));
+    if (!deleted) throw ScimError.notFound(`Group ${request.params.id} not found`);
+    return reply.status(204).send();
+  });
+
+  const listGroups = async (request: FastifyRequest, q: ListQuery) => {
+    const scope = scopeOf(request);
+    const page = await groups.listGroups(pool, scope, q, wantsMembers(q));
+    return toListResponse({
+      resources: page.results.map((r) => renderGroup(scope, r, q)),
+      totalResults: page.totalResults,
+      ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    });
+  };
+  app.get('/:directoryId/Groups', (request) =>
+    listGroups(request, parseListQuery(request.query as Record<string, unknown>, PAGING)),
+  );
+  app.post('/:directoryId/Groups/.search', { config: { scimScope: 'scim:read' } }, (request) =>
+    listGroups(request, parseListQuery(searchBody(request.body), PAGING)),
+  );
+}
+
+/** RFC 7644 §3.4.3: a SearchRequest body; its `schemas` is not enforced (clients omit it). */
+function searchBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw ScimError.invalidSyntax('a search request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}

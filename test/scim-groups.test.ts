@@ -1,0 +1,159 @@
+/** SCIM Groups and membership through HTTP against real PostgreSQL (RFC 7643 §4.2, RFC 7644 §3.5.2). */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { GROUP_SCHEMA, PATCH_OP, type ScimClient, scimClient, userBody } from './support/scim-client.js';
+import { type TestApp, createTenant, startTestApp } from './support/test-app.js';
+
+let t: TestApp;
+let scim: ScimClient;
+beforeAll(async () => {
+  t = await startTestApp();
+  const tenant = await createTenant(t);
+  scim = scimClient(t.url, tenant.directoryId, tenant.token);
+});
+afterAll(() => t.close());
+
+async function user(name: string): Promise<string> {
+  const res = await scim.post('/Users', userBody(name, { displayName: name.toUpperCase() }));
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+const patch = (id: string, ...Operations: unknown[]) =>
+  scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations });
+
+describe('groups', () => {
+  test('created with members; GET returns members with value, $ref, type and display', async () => {
+    const alice = await user('alice.g');
+    const res = await scim.post('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Tour Guides',
+      members: [{ value: alice, display: 'ignored' }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.members).toEqual([
+      { value: alice, $ref: `${scim.base}/Users/${alice}`, type: 'User', display: 'ALICE.G' },
+    ]);
+    const read = await scim.get(`/Groups/${res.body.id}`);
+    expect(read.body.members).toHaveLength(1);
+    const slim = await scim.get(`/Groups/${res.body.id}?excludedAttributes=members`);
+    expect(slim.body).not.toHaveProperty('members');
+    expect(slim.body.displayName).toBe('Tour Guides');
+  });
+
+  test('displayName is unique per directory, case-insensitively', async () => {
+    expect((await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Admins' })).status).toBe(201);
+    const dup = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'ADMINS' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.scimType).toBe('uniqueness');
+  });
+
+  test('PATCH adds and removes members in every form IdPs send; User.groups follows', async () => {
+    const [a, b, c] = [await user('pa'), await user('pb'), await user('pc')];
+    const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Patched' })).body;
+    const ids = async () =>
+      ((await scim.get(`/Groups/${group.id}`)).body.members ?? [])
+        .map((m: { value: string }) => m.value)
+        .sort();
+
+    expect(
+      (await patch(group.id, { op: 'Add', path: 'members', value: [{ $ref: null, value: a }, { value: b }] }))
+        .status,
+    ).toBe(204);
+    expect(await ids()).toEqual([a, b].sort());
+    expect((await scim.get(`/Users/${a}`)).body.groups).toEqual([
+      { value: group.id, $ref: `${scim.base}/Groups/${group.id}`, display: 'Patched', type: 'direct' },
+    ]);
+
+    // Entra's default dialect: remove with a value list removes only those members (IDP-QUIRKS §1 item 4).
+    await patch(group.id, { op: 'Remove', path: 'members', value: [{ value: a }] });
+    expect(await ids()).toEqual([b]);
+    // RFC form with a value filter.
+    await patch(group.id, { op: 'add', path: 'members', value: [{ value: c }] });
+    await patch(group.id, { op: 'remove', path: `members[value eq "${b}"]` });
+    expect(await ids()).toEqual([c]);
+    // Removing a non-member is a no-op, not an error (IDP-QUIRKS §11.2).
+    expect((await patch(group.id, { op: 'remove', path: `members[value eq "${a}"]` })).status).toBe(204);
+    // Replace sets the whole list; remove without value empties it.
+    await patch(group.id, { op: 'replace', path: 'members', value: [{ value: a }, { value: b }] });
+    expect(await ids()).toEqual([a, b].sort());
+    await patch(group.id, { op: 'remove', path: 'members' });
+    expect(await ids()).toEqual([]);
+    expect((await scim.get(`/Users/${a}`)).body).not.toHaveProperty('groups');
+  });
+
+  test('unknown member ids are skipped rather than failing the push', async () => {
+    const a = await user('known.member');
+    const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Lenient' })).body;
+    const res = await patch(group.id, {
+      op: 'add',
+      path: 'members',
+      value: [{ value: a }, { value: '01a20000-0000-7000-8000-000000000000' }, { value: 'garbage' }],
+    });
+    expect(res.status).toBe(204);
+    expect(
+      (await scim.get(`/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value),
+    ).toEqual([a]);
+  });
+
+  test('no-path replace renames and keeps members (Okta, authentik)', async () => {
+    const a = await user('kept.member');
+    const group = (
+      await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Before', members: [{ value: a }] })
+    ).body;
+    await patch(group.id, { op: 'replace', value: { id: group.id, displayName: 'After' } });
+    const read = (await scim.get(`/Groups/${group.id}`)).body;
+    expect(read.displayName).toBe('After');
+    expect(read.members).toHaveLength(1);
+  });
+
+  test('nested groups make indirect memberships', async () => {
+    const a = await user('nested.user');
+    const inner = (
+      await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Inner', members: [{ value: a }] })
+    ).body;
+    const outer = (
+      await scim.post('/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Outer',
+        members: [{ value: inner.id, type: 'Group' }],
+      })
+    ).body;
+    const groups = (await scim.get(`/Users/${a}`)).body.groups as { value: string; type: string }[];
+    expect(groups.map((g) => [g.value, g.type]).sort()).toEqual(
+      [
+        [inner.id, 'direct'],
+        [outer.id, 'indirect'],
+      ].sort(),
+    );
+  });
+
+  test('50 concurrent PATCHes adding different members to one group lose none', async () => {
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => user(`concurrent.${i}`)));
+    const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Busy' })).body;
+    const results = await Promise.all(
+      ids.map((id) => patch(group.id, { op: 'add', path: 'members', value: [{ value: id }] })),
+    );
+    expect(results.every((r) => r.status === 204)).toBe(true);
+    const members = (await scim.get(`/Groups/${group.id}`)).body.members as { value: string }[];
+    expect(members.map((m) => m.value).sort()).toEqual([...ids].sort());
+  });
+
+  test('deleting a user removes it from its groups; deleting a group removes it from users', async () => {
+    const a = await user('gone.user');
+    const b = await user('staying.user');
+    const group = (
+      await scim.post('/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Cleanup',
+        members: [{ value: a }, { value: b }],
+      })
+    ).body;
+    await scim.delete(`/Users/${a}`);
+    expect(
+      (await scim.get(`/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value),
+    ).toEqual([b]);
+    expect((await scim.delete(`/Groups/${group.id}`)).status).toBe(204);
+    expect((await scim.get(`/Groups/${group.id}`)).status).toBe(404);
+    expect((await scim.get(`/Users/${b}`)).body).not.toHaveProperty('groups');
+  });
+});

@@ -1,0 +1,228 @@
+/** Filtering, sorting and paging of SCIM lists (RFC 7644 §3.4.2, RFC 9865) through HTTP on real PostgreSQL. */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ENTERPRISE, GROUP_SCHEMA, type ScimClient, USER_SCHEMA, scimClient } from './support/scim-client.js';
+import { type TestApp, createTenant, startTestApp } from './support/test-app.js';
+
+let t: TestApp;
+let scim: ScimClient;
+const people = [
+  {
+    userName: 'bjensen@example.com',
+    given: 'Barbara',
+    family: "O'Malley",
+    title: 'Tour Guide',
+    dept: 'Tours',
+    active: true,
+    externalId: 'BJ-1',
+  },
+  {
+    userName: 'jsmith@example.com',
+    given: 'John',
+    family: 'Smith',
+    title: 'Manager',
+    dept: 'Sales',
+    active: false,
+    externalId: 'js-2',
+  },
+  {
+    userName: 'adoe@example.org',
+    given: 'Anna',
+    family: 'Doe',
+    title: 'Engineer',
+    dept: 'Tours',
+    active: true,
+    externalId: 'ad-3',
+  },
+  {
+    userName: 'zz.top@example.org',
+    given: 'Zed',
+    family: 'Top',
+    title: null,
+    dept: null,
+    active: true,
+    externalId: null,
+  },
+];
+const ids = new Map<string, string>();
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const tenant = await createTenant(t);
+  scim = scimClient(t.url, tenant.directoryId, tenant.token);
+  for (const p of people) {
+    const res = await scim.post('/Users', {
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      userName: p.userName,
+      name: { givenName: p.given, familyName: p.family },
+      emails: [
+        { value: p.userName, type: 'work', primary: true },
+        { value: `home-${p.userName}`, type: 'home' },
+      ],
+      active: p.active,
+      ...(p.title ? { title: p.title } : {}),
+      ...(p.externalId ? { externalId: p.externalId } : {}),
+      ...(p.dept ? { [ENTERPRISE]: { department: p.dept } } : {}),
+    });
+    expect(res.status).toBe(201);
+    ids.set(p.userName, res.body.id);
+  }
+  // A user in another directory never shows up here.
+  const other = await createTenant(t);
+  await scimClient(t.url, other.directoryId, other.token).post('/Users', {
+    schemas: [USER_SCHEMA],
+    userName: 'bjensen@example.com',
+  });
+});
+afterAll(() => t.close());
+
+const names = async (query: string): Promise<string[]> => {
+  const res = await scim.get(`/Users?${query}`);
+  expect(res.status, res.text).toBe(200);
+  return res.body.Resources.map((r: { userName: string }) => r.userName);
+};
+const filter = (f: string, extra = '') => names(`filter=${encodeURIComponent(f)}&sortBy=userName${extra}`);
+
+describe('filters', () => {
+  test.each([
+    ['userName eq "bjensen@example.com"', ['bjensen@example.com']],
+    ['username Eq "BJENSEN@example.com"', ['bjensen@example.com']],
+    ['externalId eq "BJ-1"', ['bjensen@example.com']],
+    ['externalId eq "bj-1"', []],
+    ['userName sw "j"', ['jsmith@example.com']],
+    ['userName ew ".org"', ['adoe@example.org', 'zz.top@example.org']],
+    ['userName co "top"', ['zz.top@example.org']],
+    ['name.familyName co "O\'Malley"', ['bjensen@example.com']],
+    ['title pr', ['adoe@example.org', 'bjensen@example.com', 'jsmith@example.com']],
+    ['not (title pr)', ['zz.top@example.org']],
+    ['title ne "Manager"', ['adoe@example.org', 'bjensen@example.com', 'zz.top@example.org']],
+    ['active eq false', ['jsmith@example.com']],
+    ['emails eq "adoe@example.org"', ['adoe@example.org']],
+    ['emails.value co "home-z"', ['zz.top@example.org']],
+    ['emails[type eq "work" and value co "@example.com"]', ['bjensen@example.com', 'jsmith@example.com']],
+    ['emails[type eq "home"].value eq "home-adoe@example.org"', ['adoe@example.org']],
+    ['emails[type eq "work"].value eq "home-adoe@example.org"', []],
+    [`${ENTERPRISE}:department eq "Tours"`, ['adoe@example.org', 'bjensen@example.com']],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:userName eq "adoe@example.org"', ['adoe@example.org']],
+    [
+      'title eq "Tour Guide" or (active eq false and name.givenName sw "Jo")',
+      ['bjensen@example.com', 'jsmith@example.com'],
+    ],
+    [
+      'meta.lastModified gt "2011-05-13T04:42:34Z"',
+      ['adoe@example.org', 'bjensen@example.com', 'jsmith@example.com', 'zz.top@example.org'],
+    ],
+    ['userName eq "nobody@example.com"', []],
+  ])('%s', async (f, expected) => {
+    expect(await filter(f)).toEqual(expected);
+  });
+
+  test('id eq and manager eq together, with attributes=id (Entra)', async () => {
+    const id = ids.get('adoe@example.org')!;
+    const res = await scim.get(`/Users?filter=${encodeURIComponent(`id eq "${id}"`)}&attributes=id`);
+    expect(res.body.Resources).toEqual([{ schemas: [USER_SCHEMA, ENTERPRISE], id }]);
+  });
+
+  test('"+" in the query string is a space (Entra)', async () => {
+    const res = await scim.get('/Users?filter=externalId+eq+%22BJ-1%22');
+    expect(res.body.totalResults).toBe(1);
+  });
+
+  test.each([
+    ['userName eq', 'position'],
+    ['userName xx "a"', 'unknown operator'],
+    ['nosuchattr eq "a"', 'nosuchattr'],
+    ['((((((((((((userName pr))))))))))))', 'deeper'],
+  ])('invalid filter %s is 400 invalidFilter', async (f, detail) => {
+    const res = await scim.get(`/Users?filter=${encodeURIComponent(f)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe('invalidFilter');
+    expect(res.body.detail).toContain(detail);
+  });
+
+  test('groups filter by displayName case-insensitively, and by externalId', async () => {
+    await scim.post('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'CN=Admins,OU=Groups',
+      externalId: 'g-1',
+    });
+    const res = await scim.get(
+      `/Groups?filter=${encodeURIComponent('displayName eq "cn=admins,ou=groups"')}&excludedAttributes=members`,
+    );
+    expect(res.body.totalResults).toBe(1);
+    expect(res.body.Resources[0].displayName).toBe('CN=Admins,OU=Groups');
+    const byExternal = await scim.get(`/Groups?filter=${encodeURIComponent('externalId eq "g-1"')}`);
+    expect(byExternal.body.totalResults).toBe(1);
+  });
+});
+
+describe('sorting', () => {
+  test('by userName ascending and descending', async () => {
+    const asc = await names('sortBy=userName');
+    expect(asc).toEqual([...asc].sort());
+    expect(await names('sortBy=userName&sortOrder=descending')).toEqual([...asc].reverse());
+  });
+
+  test('by a sub-attribute, an extension attribute and a multi-valued attribute (primary value)', async () => {
+    expect(await names('sortBy=name.givenName')).toEqual([
+      'adoe@example.org',
+      'bjensen@example.com',
+      'jsmith@example.com',
+      'zz.top@example.org',
+    ]);
+    const byDept = await names(`sortBy=${encodeURIComponent(`${ENTERPRISE}:department`)}`);
+    expect(byDept.slice(0, 1)).toEqual(['jsmith@example.com']);
+    expect(byDept.at(-1)).toBe('zz.top@example.org');
+    expect(await names('sortBy=emails&sortOrder=descending')).toEqual([
+      'zz.top@example.org',
+      'jsmith@example.com',
+      'bjensen@example.com',
+      'adoe@example.org',
+    ]);
+  });
+});
+
+describe('paging', () => {
+  test('index paging: startIndex is 1-based, totalResults exact, integers on the wire', async () => {
+    const first = await scim.get('/Users?sortBy=userName&startIndex=1&count=2');
+    expect(first.body).toMatchObject({ totalResults: 4, startIndex: 1, itemsPerPage: 2 });
+    const second = await scim.get('/Users?sortBy=userName&startIndex=3&count=2');
+    expect(second.body.Resources.map((r: { userName: string }) => r.userName)).toEqual([
+      'jsmith@example.com',
+      'zz.top@example.org',
+    ]);
+    const zero = await scim.get('/Users?count=0');
+    expect(zero.body).toMatchObject({ totalResults: 4, itemsPerPage: 0, Resources: [] });
+    const beyond = await scim.get('/Users?startIndex=99');
+    expect(beyond.body).toMatchObject({ totalResults: 4, itemsPerPage: 0 });
+  });
+
+  test('cursor paging (RFC 9865) walks every user exactly once', async () => {
+    const seen: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 10; i++) {
+      const res = await scim.get(`/Users?count=3&cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.Resources.map((r: { id: string }) => r.id));
+      if (!res.body.nextCursor) break;
+      cursor = res.body.nextCursor;
+    }
+    expect(seen.sort()).toEqual([...ids.values()].sort());
+    const bad = await scim.get('/Users?cursor=bm9wZQ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.scimType).toBe('invalidCursor');
+  });
+
+  test('POST /.search takes the same parameters in its body', async () => {
+    const res = await scim.post('/Users/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'userName sw "a"',
+      attributes: ['userName'],
+      startIndex: 1,
+      count: 10,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.Resources).toEqual([
+      { schemas: [USER_SCHEMA, ENTERPRISE], id: ids.get('adoe@example.org'), userName: 'adoe@example.org' },
+    ]);
+  });
+});
