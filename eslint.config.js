@@ -29,6 +29,7 @@ export default tseslint.config(
       'src/config.ts',
       'test/**',
       'bench/**',
+      'scripts/**',
       'vitest.config.ts',
       'vitest.unit.config.ts',
       '**/*.test.ts',

@@ -27,14 +27,22 @@ describe('groups', () => {
     const res = await scim.post('/Groups', {
       schemas: [GROUP_SCHEMA],
       displayName: 'Tour Guides',
-      members: [{ value: alice, display: 'ignored' }],
+      members: [{ value: alice, display: 'alice@example.com' }],
     });
     expect(res.status).toBe(201);
     expect(res.body.members).toEqual([
-      { value: alice, $ref: `${scim.base}/Users/${alice}`, type: 'User', display: 'ALICE.G' },
+      // The client's label is kept (Okta reads back the email it sent); without one the user's own name shows.
+      { value: alice, $ref: `${scim.base}/Users/${alice}`, type: 'User', display: 'alice@example.com' },
     ]);
+    const bob = await user('bob.g');
+    await patch(res.body.id, { op: 'add', path: 'members', value: [{ value: bob }] });
+    const both = (await scim.get(`/Groups/${res.body.id}`)).body.members as {
+      value: string;
+      display: string;
+    }[];
+    expect(both.find((m) => m.value === bob)?.display).toBe('BOB.G');
     const read = await scim.get(`/Groups/${res.body.id}`);
-    expect(read.body.members).toHaveLength(1);
+    expect(read.body.members).toHaveLength(2);
     const slim = await scim.get(`/Groups/${res.body.id}?excludedAttributes=members`);
     expect(slim.body).not.toHaveProperty('members');
     expect(slim.body.displayName).toBe('Tour Guides');
@@ -58,7 +66,7 @@ describe('groups', () => {
     expect(
       (await patch(group.id, { op: 'Add', path: 'members', value: [{ $ref: null, value: a }, { value: b }] }))
         .status,
-    ).toBe(204);
+    ).toBe(200);
     expect(await ids()).toEqual([a, b].sort());
     expect((await scim.get(`/Users/${a}`)).body.groups).toEqual([
       { value: group.id, $ref: `${scim.base}/Groups/${group.id}`, display: 'Patched', type: 'direct' },
@@ -72,7 +80,7 @@ describe('groups', () => {
     await patch(group.id, { op: 'remove', path: `members[value eq "${b}"]` });
     expect(await ids()).toEqual([c]);
     // Removing a non-member is a no-op, not an error (IDP-QUIRKS §11.2).
-    expect((await patch(group.id, { op: 'remove', path: `members[value eq "${a}"]` })).status).toBe(204);
+    expect((await patch(group.id, { op: 'remove', path: `members[value eq "${a}"]` })).status).toBe(200);
     // Replace sets the whole list; remove without value empties it.
     await patch(group.id, { op: 'replace', path: 'members', value: [{ value: a }, { value: b }] });
     expect(await ids()).toEqual([a, b].sort());
@@ -89,7 +97,7 @@ describe('groups', () => {
       path: 'members',
       value: [{ value: a }, { value: '01a20000-0000-7000-8000-000000000000' }, { value: 'garbage' }],
     });
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(200);
     expect(
       (await scim.get(`/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value),
     ).toEqual([a]);
@@ -133,9 +141,23 @@ describe('groups', () => {
     const results = await Promise.all(
       ids.map((id) => patch(group.id, { op: 'add', path: 'members', value: [{ value: id }] })),
     );
-    expect(results.every((r) => r.status === 204)).toBe(true);
+    expect(results.every((r) => r.status === 200)).toBe(true);
     const members = (await scim.get(`/Groups/${group.id}`)).body.members as { value: string }[];
     expect(members.map((m) => m.value).sort()).toEqual([...ids].sort());
+  });
+
+  test('Entra directories get 204 from PATCH (IDP-QUIRKS §11.4), others 200 with the resource', async () => {
+    const entra = await createTenant(t, { provider: 'entra' });
+    const entraScim = scimClient(t.url, entra.directoryId, entra.token);
+    const group = (await entraScim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Entra group' }))
+      .body;
+    const res = await entraScim.patch(`/Groups/${group.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'displayName', value: 'Renamed' }],
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('etag')).toMatch(/^W\//);
+    expect((await entraScim.get(`/Groups/${group.id}`)).body.displayName).toBe('Renamed');
   });
 
   test('deleting a user removes it from its groups; deleting a group removes it from users', async () => {

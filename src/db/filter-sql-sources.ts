@@ -123,7 +123,7 @@ const emailRows = (fail: Failure): ElementSource => ({
   },
 });
 
-// Group `members` (RFC 7643 §4.2); `display` and `$ref` are computed when rendering, not stored.
+// Group `members` (RFC 7643 §4.2); `display` is the label the client sent, `$ref` is computed when rendering.
 const memberRows = (fail: Failure): ElementSource => ({
   from: sql`scim_group_members m`,
   where: sql`m.organization_id = r.organization_id and m.directory_id = r.directory_id and m.group_id = r.id`,
@@ -131,6 +131,7 @@ const memberRows = (fail: Failure): ElementSource => ({
   operand(subAttribute, label) {
     if (subAttribute.name === 'value') return { kind: 'uuid', expr: sql`m.member_id` };
     if (subAttribute.name === 'type') return text(sql`m.member_type`, subAttribute);
+    if (subAttribute.name === 'display') return text(sql`m.display`, subAttribute);
     throw unsupported(fail, label);
   },
 });

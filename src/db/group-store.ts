@@ -19,6 +19,7 @@ export interface GroupRow {
 export interface MemberRef {
   value: string;
   type?: 'User' | 'Group' | undefined;
+  display?: string | undefined;
 }
 
 export interface MemberRow {
@@ -159,21 +160,26 @@ export async function addMembers(
   groupId: string,
   members: readonly MemberRef[],
 ): Promise<string[]> {
-  const ids = [...new Set(members.map((m) => m.value.toLowerCase()).filter(isUuid))];
-  if (ids.length === 0) return [];
+  const byId = new Map<string, string | null>();
+  for (const m of members) {
+    const id = m.value.toLowerCase();
+    if (isUuid(id) && !byId.has(id)) byId.set(id, m.display ?? null);
+  }
+  if (byId.size === 0) return [];
   const rows = await query<{ member_id: string }>(
     db,
-    sql`insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type)
-        select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, m.id, m.type
-        from (
+    sql`insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
+        select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, m.id, m.type, req.display
+        from unnest(${[...byId.keys()]}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
+        join (
           select u.id, 'User' as type from scim_users u
           where u.organization_id = ${scope.organizationId} and u.directory_id = ${scope.directoryId}
-            and u.id = any(${ids}::uuid[])
+            and u.id = any(${[...byId.keys()]}::uuid[])
           union all
           select g.id, 'Group' from scim_groups g
           where g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
-            and g.id = any(${ids}::uuid[]) and g.id <> ${groupId}
-        ) m
+            and g.id = any(${[...byId.keys()]}::uuid[]) and g.id <> ${groupId}
+        ) m on m.id = req.id
         on conflict do nothing
         returning member_id`,
   );
@@ -220,7 +226,7 @@ export async function selectMembers(
   return query<MemberRow>(
     db,
     sql`select m.group_id, m.member_id, m.member_type,
-               coalesce(u.display_name, u.user_name, g.display_name) as display
+               coalesce(m.display, u.display_name, u.user_name, g.display_name) as display
         from scim_group_members m
         left join scim_users u on m.member_type = 'User' and u.organization_id = m.organization_id
              and u.directory_id = m.directory_id and u.id = m.member_id

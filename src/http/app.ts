@@ -43,7 +43,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields are refused, not silently dropped: a typo in a request must not look like success.
     ajv: { customOptions: { removeAdditional: false } },
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true },
+    // SCIM endpoint names are matched case-insensitively (`/users`, as Microsoft's test suite sends); path
+    // parameters keep their case.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false },
   });
 
   const ctx: AppContext = {

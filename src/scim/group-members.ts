@@ -1,8 +1,9 @@
 /**
  * Group `members` (RFC 7643 §4.2). Membership lives in its own table, not in the resource JSON, so the PATCH
- * engine turns member operations into `MemberChange`s that the caller applies in order. A member is only its
- * `value` (the member's id) and optional `type`: `display` is computed by the server and `$ref` is derived
- * from the id (Entra sends `"$ref": null`, Keycloak a relative `$ref`; both are ignored).
+ * engine turns member operations into `MemberChange`s that the caller applies in order. A member is its `value`
+ * (the member's id), optional `type`, and the `display` label the client sent, if any (Okta and Microsoft read
+ * it back; without one the server shows the member's own name). `$ref` is derived from the id (Entra sends
+ * `"$ref": null`, Keycloak a relative `$ref`; both are ignored).
  */
 import type { ValueFilter } from './filter/ast.js';
 import type { NormalizeContext } from './attribute-values.js';
@@ -14,6 +15,11 @@ import { ScimError } from './scim-error.js';
 export interface Member {
   readonly value: string;
   readonly type?: 'User' | 'Group';
+  /**
+   * The client's label for the member, kept as sent: Okta sends the user's email here and reads it back, and
+   * Microsoft's test collection sends it as `displayName`. Without one the server shows the member's own name.
+   */
+  readonly display?: string;
 }
 
 /** One change to a group's membership table, in operation order. */
@@ -45,7 +51,12 @@ export function normalizeMembers(
     const id = isJsonObject(element) ? element.value : undefined;
     if (typeof id !== 'string') throw ScimError.invalidValue(`${path}[${index}].value is required`);
     const type = isJsonObject(element) ? element.type : undefined;
-    byValue.set(id, type === 'User' || type === 'Group' ? { value: id, type } : { value: id });
+    const display = displayOf(raw);
+    byValue.set(id, {
+      value: id,
+      ...(type === 'User' || type === 'Group' ? { type } : {}),
+      ...(display !== undefined ? { display } : {}),
+    });
   });
   return [...byValue.values()];
 }
@@ -67,4 +78,13 @@ export function memberValuesOf(filter: ValueFilter): string[] {
     return [filter.value];
   }
   throw ScimError.invalidFilter('a members filter may only compare value with eq, joined by or');
+}
+
+function displayOf(raw: unknown): string | undefined {
+  if (!isJsonObject(raw)) return undefined;
+  const key = Object.keys(raw).find(
+    (k) => k.toLowerCase() === 'display' || k.toLowerCase() === 'displayname',
+  );
+  const value = key === undefined ? undefined : raw[key];
+  return typeof value === 'string' && value.trim() !== '' ? value.slice(0, 1000) : undefined;
 }

@@ -50,8 +50,12 @@ export function parseListQuery(input: Raw, limits: PagingLimits): ListQuery {
   const list = (name: string): string[] => {
     const value = get(name);
     if (value === undefined || value === null) return [];
-    const items = Array.isArray(value) ? value : String(value).split(',');
-    return items.map((s) => String(s).trim()).filter(Boolean);
+    if (!Array.isArray(value) && typeof value !== 'string')
+      throw ScimError.invalidValue(`${name} must be a list`);
+    const items = Array.isArray(value)
+      ? value.map((v) => (typeof v === 'string' ? v : ''))
+      : splitAttributeList(value);
+    return items.map(withoutValueFilter).filter(Boolean);
   };
 
   const sortOrderText = text('sortOrder')?.toLowerCase();
@@ -98,4 +102,32 @@ export function toListResponse(page: ListPage): Record<string, unknown> {
     ...(page.previousCursor !== undefined ? { previousCursor: page.previousCursor } : {}),
     Resources: page.resources,
   };
+}
+
+/** Splits `a,b[c eq "x,y"],d` on the commas outside brackets and quotes. */
+function splitAttributeList(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' && text[i - 1] !== '\\') quoted = !quoted;
+    else if (!quoted && c === '[') depth++;
+    else if (!quoted && c === ']') depth = Math.max(0, depth - 1);
+    else if (!quoted && depth === 0 && c === ',') {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * `attributes=emails[type eq "work"]` (sent by Microsoft's test collection) names the attribute `emails`: RFC 7644
+ * §3.4.2.5 takes attribute names only, so the value filter is dropped and the whole attribute is returned.
+ */
+function withoutValueFilter(name: string): string {
+  return name.replace(/\[[^\]]*\]/g, '').trim();
 }

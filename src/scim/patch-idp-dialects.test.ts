@@ -179,7 +179,7 @@ describe('Groups', () => {
       ],
       [
         { kind: 'remove', values: ['u1'] },
-        { kind: 'add', members: [{ value: 'u3' }] },
+        { kind: 'add', members: [{ value: 'u3', display: 'Three' }] },
       ],
       GROUP,
     ],

@@ -68,7 +68,8 @@ export function toScimGroup(
     schemas,
     id: row.id,
     ...rest,
-    ...(members && members.length > 0
+    // An empty group shows `members: []` (Okta's test reads the list after removing the last member).
+    ...(members
       ? {
           members: members.map((m) => ({
             value: m.value,

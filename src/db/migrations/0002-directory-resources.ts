@@ -72,6 +72,8 @@ create table scim_group_members (
   group_id        uuid not null,
   member_id       uuid not null,
   member_type     text not null check (member_type in ('User', 'Group')),
+  -- The label the client sent for this member, if any (Okta and Entra read it back).
+  display         text,
   added_at        timestamptz not null default now(),
   primary key (organization_id, directory_id, group_id, member_id),
   foreign key (organization_id, directory_id, group_id) references scim_groups (organization_id, directory_id, id)

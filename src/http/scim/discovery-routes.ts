@@ -1,5 +1,5 @@
 /** SCIM discovery endpoints (RFC 7644 §4). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Capabilities, toServiceProviderConfig } from '../../scim/service-provider-config.js';
 import type { AppContext } from '../app-context.js';
 import { PAGING } from './resource-routes.js';
@@ -26,11 +26,14 @@ export const CAPABILITIES: Capabilities = {
 };
 
 export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/:directoryId/ServiceProviderConfig', (request) => {
+  const serviceProviderConfig = (request: FastifyRequest) => {
     const { directoryId } = principalOf(request);
     return toServiceProviderConfig(
       CAPABILITIES,
       `${ctx.publicUrl()}/scim/v2/${directoryId}/ServiceProviderConfig`,
     );
-  });
+  };
+  app.get('/:directoryId/ServiceProviderConfig', serviceProviderConfig);
+  // The pre-RFC name that Microsoft's SCIM test collection (and old Entra builds) still request.
+  app.get('/:directoryId/serviceConfiguration', serviceProviderConfig);
 }

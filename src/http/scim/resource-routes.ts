@@ -44,6 +44,18 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (location) void reply.header('location', location);
     return reply.send(body);
   };
+  /**
+   * RFC 7644 §3.5.2: a PATCH answers 200 with the resource, or 204. Roster answers 200 (Okta reads the resource
+   * back) except for Entra directories, whose provisioning service and test collection expect 204 (IDP-QUIRKS
+   * §11.4); a client that asks for attributes always gets them.
+   */
+  const prefersNoContent = (
+    request: FastifyRequest,
+    p: { attributes: string[]; excludedAttributes: string[] },
+  ) =>
+    principalOf(request).directory?.provider === 'entra' &&
+    p.attributes.length === 0 &&
+    p.excludedAttributes.length === 0;
   const wantsMembers = (q: { attributes: string[]; excludedAttributes: string[] }): boolean => {
     const named = (list: string[]) => list.some((a) => /(^|:)members(\.|$)/i.test(a));
     return q.attributes.length > 0 ? named(q.attributes) : !named(q.excludedAttributes);
@@ -75,8 +87,10 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const scope = scopeOf(request);
     const result = await users.patchUser(pool, scope, request.params.id, request.body, ifMatch(request));
     if (!result) throw ScimError.notFound(`User ${request.params.id} not found`);
-    // RFC 7644 §3.5.2: 200 with the resource (what Okta reads back).
-    return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
+    const p = projection(request);
+    if (prefersNoContent(request, p))
+      return reply.status(204).header('etag', etagOf(result.row.version)).send();
+    return send(reply, 200, result.row.version, renderUser(scope, result, p));
   });
   app.delete<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const deleted = await users.deleteUser(pool, scopeOf(request), request.params.id, ifMatch(request));
@@ -129,10 +143,8 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const result = await groups.patchGroup(pool, scope, request.params.id, request.body, ifMatch(request));
     if (!result) throw ScimError.notFound(`Group ${request.params.id} not found`);
     const p = projection(request);
-    // RFC 7644 §3.5.2 allows 204; Entra prefers it for groups (IDP-QUIRKS §11.4). Asked-for attributes get 200.
-    if (p.attributes.length === 0 && p.excludedAttributes.length === 0) {
+    if (prefersNoContent(request, p))
       return reply.status(204).header('etag', etagOf(result.row.version)).send();
-    }
     return send(reply, 200, result.row.version, renderGroup(scope, result, p));
   });
   app.delete<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {

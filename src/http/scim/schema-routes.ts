@@ -49,7 +49,7 @@ export async function schemaRoutes(app: FastifyInstance, ctx: AppContext): Promi
     app.route({
       method: ['POST', 'PUT', 'PATCH', 'DELETE'],
       url,
-      config: { scimScope: 'scim:read' },
+      config: { scimScope: 'scim:read', ignoreBody: true },
       handler: readOnly,
     });
   }

@@ -21,6 +21,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The SCIM scope a route needs; by default GET needs `scim:read` and anything else `scim:write`. */
     scimScope?: ScimScope;
+    /** The route answers 405 whatever the body: skip parsing it, so a malformed body cannot turn 405 into 400. */
+    ignoreBody?: boolean;
   }
 }
 
@@ -28,10 +30,21 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
   // RFC 7644 §3.1: clients send application/scim+json; IdPs also send application/json. Both, with or without
   // a charset parameter, take the same hardened JSON parser.
   app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser(
     ['application/scim+json', 'application/json'],
     { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
+    (request, body, done) => {
+      // Okta sends DELETE (and some clients POST) with a JSON content type and no body: that is no body, not an error.
+      if (
+        request.routeOptions.config.ignoreBody ||
+        (typeof body === 'string' ? body : body.toString()).trim() === ''
+      ) {
+        done(null, undefined);
+        return;
+      }
+      void parseJson(request, typeof body === 'string' ? body : body.toString('utf8'), done);
+    },
   );
 
   app.addHook('onRequest', async (request, reply) => {

@@ -193,3 +193,21 @@ describe('parseScimFilter', () => {
     );
   });
 });
+
+describe('unquoted values (Microsoft test collection, older Entra docs)', () => {
+  test.each([
+    ['userName eq bjensen', 'bjensen'],
+    ['userName sw O', 'O'],
+    ['meta.created gt 2015-10-10T14:38:21.8617979-07:00', '2015-10-10T14:38:21.8617979-07:00'],
+    ['age eq 01', '01'],
+  ])('%s compares with the string %j', (text, value) => {
+    const filter = parseScimFilter(text);
+    expect(filter).toMatchObject({ kind: 'compare', value });
+  });
+
+  test('quoted strings, numbers and literals keep their JSON meaning', () => {
+    expect(parseScimFilter('age eq 42')).toMatchObject({ value: 42 });
+    expect(parseScimFilter('active eq True')).toMatchObject({ value: true });
+    expect(parseScimFilter('x eq "42"')).toMatchObject({ value: '42' });
+  });
+});

@@ -137,7 +137,12 @@ export class FilterScanner {
     return word;
   }
 
-  /** A JSON literal; `true`, `false` and `null` in any case, as IdPs send `True`. */
+  /**
+   * A JSON literal; `true`, `false` and `null` in any case, as IdPs send `True`. A bare word that is none of
+   * those and no number is taken as a string: Microsoft's SCIM test collection and older Entra documentation
+   * send `userName sw O` and `meta.created gt 2015-10-10T14:38:21.8617979-07:00` unquoted. Accepting them is a
+   * superset of RFC 7644 §3.4.2.2; every quoted filter means what it meant.
+   */
   value(): CompareValue {
     const start = this.pos;
     if (this.peek() === '"') return this.string();
@@ -146,9 +151,7 @@ export class FilterScanner {
     const lower = word.toLowerCase();
     if (lower === 'true' || lower === 'false') return lower === 'true';
     if (lower === 'null') return null;
-    if (!JSON_NUMBER.test(word)) {
-      this.fail(`invalid value ${quote(word)}`, start, 'strings must be in double quotes');
-    }
+    if (!JSON_NUMBER.test(word)) return word;
     const number = Number(word);
     return Number.isFinite(number) ? number : this.fail(`number ${quote(word)} is out of range`, start);
   }
