@@ -1,7 +1,8 @@
 /** `npm run bench -- [suite...]`: runs benchmark suites and writes JSON results to bench/results/. */
 import { driverBench } from './driver-bench.js';
+import { scimBench } from './scim-bench.js';
 
-const SUITES: Record<string, () => Promise<void>> = { driver: driverBench };
+const SUITES: Record<string, () => Promise<void>> = { scim: scimBench, driver: driverBench };
 
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(SUITES);

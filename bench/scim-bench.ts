@@ -1,0 +1,370 @@
+/**
+ * SCIM data-path benchmark: Roster as its own process (`roster serve`) on a PostgreSQL 17 from the embedded
+ * binaries, loaded over loopback HTTP from this process at concurrency 32. Runs at 10k users, then grows the same
+ * directory to 1M users with set-based SQL and runs the read workloads again, with EXPLAIN plans as evidence.
+ *
+ *   npm run bench -- scim                     (10k and 1M)
+ *   BENCH_SCALES=10000 npm run bench -- scim  (10k only)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { USER_TABLE, compileFilter, compileSortKey } from '../src/db/filter-sql.js';
+import { sql } from '../src/db/database.js';
+import { parseScimFilter } from '../src/scim/filter/parse.js';
+import { createLogger } from '../src/shared/logger.js';
+import { type LoadResult, runLoad, writeResults } from './support.js';
+
+const CONCURRENCY = 32;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
+const SCALES = (process.env.BENCH_SCALES ?? '10000,1000000').split(',').map(Number);
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SURNAMES = 1000;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+
+interface Target {
+  port: number;
+  base: string;
+  token: string;
+}
+
+function call(
+  t: Target,
+  method: string,
+  pathname: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: t.port,
+        method,
+        path: `${t.base}${pathname}`,
+        agent,
+        headers: {
+          authorization: `Bearer ${t.token}`,
+          ...(payload
+            ? { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+async function expectStatus(p: Promise<{ status: number; body: string }>, ...ok: number[]): Promise<string> {
+  const res = await p;
+  if (!ok.includes(res.status)) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+  return res.body;
+}
+
+const userName = (i: number): string => `user${i}@example.com`;
+const surname = (i: number): string => `Surname${String(i % SURNAMES).padStart(3, '0')}`;
+
+export async function scimBench(): Promise<void> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'roster-scim-bench-'));
+  chmodSync(scratch, 0o755);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const db = await startEmbeddedPostgres({
+    dataDir: scratch,
+    database: 'roster',
+    log: createLogger('warn'),
+    loopbackPort: port,
+  });
+  const databaseUrl = `postgres://postgres@127.0.0.1:${port}/roster`;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const adminKey = `rst_admin_${randomBytes(32).toString('base64url')}`;
+  const httpPort = 40_000 + Math.floor(Math.random() * 20_000);
+  let server: ChildProcess | undefined;
+  try {
+    server = spawn(process.execPath, ['bin/roster.js', 'serve'], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(httpPort),
+        DATABASE_URL: databaseUrl,
+        DATABASE_POOL_SIZE: '16',
+        ROSTER_BOOTSTRAP_ADMIN_KEY: adminKey,
+        ROSTER_RATE_LIMIT_PER_SECOND: '0',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const target = await setUp(httpPort, adminKey);
+    const scope = (
+      await pool.query<{ organization_id: string }>('select organization_id from directories limit 1')
+    ).rows[0]!;
+    const directoryId = target.base.split('/').at(-1)!;
+    const results: Record<string, unknown>[] = [];
+    let users = 0;
+    for (const scale of SCALES) {
+      if (users === 0) {
+        // The first scale is created through the API: that is the create benchmark.
+        const created = await runLoad(
+          `POST /Users (to ${scale})`,
+          { concurrency: CONCURRENCY, maxOps: scale },
+          async (i) => {
+            await expectStatus(
+              call(target, 'POST', '/Users', {
+                schemas: [USER],
+                userName: userName(i),
+                externalId: `ext-${i}`,
+                name: { givenName: `Given${i}`, familyName: surname(i) },
+                emails: [{ value: userName(i), type: 'work', primary: true }],
+                active: true,
+              }),
+              201,
+            );
+          },
+        );
+        results.push({ scale, workload: 'create', ...created });
+        users = scale;
+        // Steady state: autovacuum would have analyzed the new rows by now; do it explicitly so runs compare.
+        await pool.query('analyze');
+      } else {
+        const started = Date.now();
+        await seedUsers(pool, scope.organization_id, directoryId, users, scale);
+        console.log(
+          `seeded ${scale - users} users with SQL in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+        users = scale;
+      }
+      for (const r of await readWorkloads(target, pool, users)) results.push({ scale, ...r });
+      results.push({ scale, explain: await explainPlans(pool, scope.organization_id, directoryId) });
+    }
+    writeResults('scim', { concurrency: CONCURRENCY, scales: SCALES, results });
+  } finally {
+    server?.kill('SIGTERM');
+    if (server) await once(server, 'exit');
+    await pool.end();
+    await db.stop();
+    rmSync(scratch, { recursive: true, force: true });
+    agent.destroy();
+  }
+}
+
+async function setUp(httpPort: number, adminKey: string): Promise<Target> {
+  const api = async (pathname: string, body: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1${pathname}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${pathname}: ${res.status}`);
+    return (await res.json()) as Record<string, string>;
+  };
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok) break;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const org = await api('/organizations', { name: 'Bench' });
+  const dir = await api(`/organizations/${org.id}/directories`, { name: 'bench', provider: 'entra' });
+  const token = await api(`/directories/${dir.id}/tokens`, {});
+  return { port: httpPort, base: `/scim/v2/${dir.id}`, token: token.token! };
+}
+
+async function readWorkloads(
+  t: Target,
+  pool: pg.Pool,
+  users: number,
+): Promise<(LoadResult & { workload: string })[]> {
+  const sample = (
+    await pool.query<{ id: string; user_name: string }>(
+      'select id, user_name from scim_users order by random() limit 5000',
+    )
+  ).rows;
+  const pick = (i: number) => sample[(i * 7919) % sample.length]!;
+  const out: (LoadResult & { workload: string })[] = [];
+  const load = async (
+    workload: string,
+    op: (i: number) => Promise<void>,
+    options = { durationMs: SECONDS },
+  ) => {
+    out.push({
+      workload,
+      ...(await runLoad(`${workload} @${users}`, { concurrency: CONCURRENCY, ...options }, op)),
+    });
+  };
+  await load('GET /Users/{id}', async (i) => {
+    await expectStatus(call(t, 'GET', `/Users/${pick(i).id}`), 200);
+  });
+  await load('filter userName eq', async (i) => {
+    const body = await expectStatus(
+      call(t, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "${pick(i).user_name}"`)}`),
+      200,
+    );
+    if (!body.includes('"totalResults":1')) throw new Error('userName eq did not find exactly one user');
+  });
+  await load('filter name.familyName sw, sortBy userName, count=100', async (i) => {
+    const prefix = surname(i).slice(0, -1); // e.g. Surname12 matches Surname120-129
+    await expectStatus(
+      call(
+        t,
+        'GET',
+        `/Users?filter=${encodeURIComponent(`name.familyName sw "${prefix}"`)}&sortBy=userName&count=100`,
+      ),
+      200,
+    );
+  });
+  await load('Entra PATCH (active, work email)', async (i) => {
+    const user = pick(i);
+    await expectStatus(
+      call(t, 'PATCH', `/Users/${user.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'Replace', path: 'active', value: i % 2 === 0 ? 'False' : 'True' },
+          { op: 'Replace', path: 'emails[type eq "work"].value', value: user.user_name },
+        ],
+      }),
+      200,
+      204,
+    );
+  });
+  // Group member adds in batches of 100: 50 groups, each request adds 100 users not yet in that group.
+  const groups: string[] = [];
+  for (let g = 0; g < 50; g++) {
+    const body = await expectStatus(
+      call(t, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `bench-${users}-${g}`,
+      }),
+      201,
+    );
+    groups.push((JSON.parse(body) as { id: string }).id);
+  }
+  const ids = (
+    await pool.query<{ id: string }>('select id from scim_users order by id limit 100000')
+  ).rows.map((r) => r.id);
+  await load(
+    'PATCH /Groups add 100 members',
+    async (i) => {
+      const group = groups[i % groups.length]!;
+      const start = (Math.floor(i / groups.length) * 100) % ids.length;
+      const members = ids.slice(start, start + 100).map((value) => ({ value }));
+      await expectStatus(
+        call(t, 'PATCH', `/Groups/${group}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Add', path: 'members', value: members }],
+        }),
+        200,
+        204,
+      );
+    },
+    { durationMs: SECONDS },
+  );
+  // Cursor paging: a single client walks pages of 1000; time to the end (10k) or through the first 50 pages.
+  const pages = Math.min(Math.ceil(users / 1000), 50);
+  let cursor = '';
+  const pageStarted = performance.now();
+  const perPage: number[] = [];
+  for (let p = 0; p < pages; p++) {
+    const s = performance.now();
+    const body = JSON.parse(
+      await expectStatus(call(t, 'GET', `/Users?count=1000&cursor=${encodeURIComponent(cursor)}`), 200),
+    ) as {
+      nextCursor?: string;
+    };
+    perPage.push(performance.now() - s);
+    if (!body.nextCursor) break;
+    cursor = body.nextCursor;
+  }
+  const totalMs = performance.now() - pageStarted;
+  perPage.sort((a, b) => a - b);
+  const result = {
+    workload: `cursor paging, ${perPage.length} pages of 1000`,
+    name: 'cursor paging',
+    requests: perPage.length,
+    errors: 0,
+    seconds: Math.round(totalMs) / 1000,
+    perSecond: Math.round((perPage.length * 1000) / totalMs),
+    p50Ms: Math.round(perPage[Math.floor(perPage.length / 2)]! * 100) / 100,
+    p99Ms: Math.round(perPage.at(-1)! * 100) / 100,
+  };
+  console.log(
+    `cursor paging @${users}: ${perPage.length} pages in ${result.seconds} s (p50 ${result.p50Ms} ms per page)`,
+  );
+  out.push(result);
+  return out;
+}
+
+/** Grows the directory from `from` to `to` users with set-based SQL (the same columns the API writes). */
+async function seedUsers(
+  pool: pg.Pool,
+  organizationId: string,
+  directoryId: string,
+  from: number,
+  to: number,
+): Promise<void> {
+  const step = 100_000;
+  for (let start = from; start < to; start += step) {
+    const end = Math.min(to, start + step) - 1;
+    await pool.query(
+      `insert into scim_users (organization_id, directory_id, id, user_name, external_id, display_name, given_name,
+                               family_name, active, resource)
+       select $1, $2, gen_random_uuid(), 'user' || g || '@example.com', 'ext-' || g, null, 'Given' || g,
+              'Surname' || lpad((g % ${SURNAMES})::text, 3, '0'), true,
+              jsonb_build_object('schemas', jsonb_build_array('${USER}'), 'userName', 'user' || g || '@example.com',
+                'externalId', 'ext-' || g,
+                'name', jsonb_build_object('givenName', 'Given' || g, 'familyName', 'Surname' || lpad((g % ${SURNAMES})::text, 3, '0')),
+                'emails', jsonb_build_array(jsonb_build_object('value', 'user' || g || '@example.com', 'type', 'work', 'primary', true)),
+                'active', true)
+       from generate_series($3::int, $4::int) g`,
+      [organizationId, directoryId, start, end],
+    );
+  }
+  await pool.query(
+    `insert into scim_user_emails (organization_id, directory_id, user_id, position, value, type, is_primary)
+     select u.organization_id, u.directory_id, u.id, 0, u.user_name, 'work', true from scim_users u
+     where not exists (select 1 from scim_user_emails e where e.user_id = u.id)`,
+  );
+  await pool.query('analyze');
+}
+
+/** EXPLAIN of the compiled SQL for the benchmark's filters: which index serves each. */
+async function explainPlans(pool: pg.Pool, organizationId: string, directoryId: string) {
+  const plans: Record<string, string> = {};
+  const cases: [string, string, string | undefined][] = [
+    ['userName eq', 'userName eq "user4242@example.com"', undefined],
+    ['externalId eq', 'externalId eq "ext-4242"', undefined],
+    ['emails.value eq', 'emails[type eq "work"].value eq "user4242@example.com"', undefined],
+    ['name.familyName sw + sortBy userName', 'name.familyName sw "Surname12"', 'userName'],
+  ];
+  for (const [label, filter, sortBy] of cases) {
+    const where = compileFilter(parseScimFilter(filter), USER_TABLE);
+    const order = sortBy ? sql`${compileSortKey(sortBy, USER_TABLE)}, r.id` : sql`r.id`;
+    const q = sql`explain (analyze, costs off, timing off, summary on)
+      select r.id from scim_users r
+      where r.organization_id = ${organizationId} and r.directory_id = ${directoryId} and (${where})
+      order by ${order} limit 100`;
+    const rows = (await pool.query<{ 'QUERY PLAN': string }>({ text: q.text, values: q.values })).rows;
+    plans[label] = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const index = /Index (?:Only )?Scan (?:Backward )?using (\w+)|Bitmap Index Scan on (\w+)/.exec(
+      plans[label],
+    );
+    console.log(
+      `EXPLAIN ${label}: ${index ? (index[1] ?? index[2]) : 'NO INDEX'} | ${rows.at(-1)?.['QUERY PLAN']}`,
+    );
+  }
+  return plans;
+}
