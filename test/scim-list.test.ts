@@ -207,6 +207,25 @@ describe('paging', () => {
       cursor = res.body.nextCursor;
     }
     expect(seen.sort()).toEqual([...ids.values()].sort());
+    // previousCursor walks back over the same pages.
+    const forward: string[][] = [];
+    let next: string | undefined = '';
+    let lastPage: { previousCursor?: string } = {};
+    while (next !== undefined) {
+      const res = await scim.get(`/Users?count=2&cursor=${encodeURIComponent(next)}`);
+      forward.push(res.body.Resources.map((r: { id: string }) => r.id));
+      lastPage = res.body;
+      next = res.body.nextCursor;
+    }
+    expect(forward.flat().sort()).toEqual([...ids.values()].sort());
+    const backward: string[][] = [forward.at(-1)!];
+    let previous = lastPage.previousCursor;
+    while (previous !== undefined) {
+      const res = await scim.get(`/Users?count=2&cursor=${encodeURIComponent(previous)}`);
+      backward.unshift(res.body.Resources.map((r: { id: string }) => r.id));
+      previous = res.body.previousCursor;
+    }
+    expect(backward).toEqual(forward);
     const bad = await scim.get('/Users?cursor=bm9wZQ');
     expect(bad.status).toBe(400);
     expect(bad.body.scimType).toBe('invalidCursor');
@@ -224,5 +243,33 @@ describe('paging', () => {
     expect(res.body.Resources).toEqual([
       { schemas: [USER_SCHEMA, ENTERPRISE], id: ids.get('adoe@example.org'), userName: 'adoe@example.org' },
     ]);
+  });
+
+  test('POST /.search at the root searches Users and Groups together (RFC 7644 §3.4.3)', async () => {
+    await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Root Search Group' });
+    const all = await scim.post('/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+    });
+    expect(all.status).toBe(200);
+    const types = all.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType);
+    expect(types.filter((t: string) => t === 'User')).toHaveLength(4);
+    expect(types).toContain('Group');
+    expect(all.body.totalResults).toBe(types.length);
+
+    // userName exists only on Users: the filter matches no Group.
+    const users = await scim.post('/.search', { filter: 'userName sw "a"' });
+    expect(users.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['adoe@example.org']);
+    const groups = await scim.post('/.search', { filter: 'displayName eq "root search group"' });
+    expect(groups.body.Resources.map((r: { displayName: string }) => r.displayName)).toEqual([
+      'Root Search Group',
+    ]);
+
+    // Paging crosses from Users into Groups.
+    const page = await scim.post('/.search', { startIndex: 4, count: 2 });
+    expect(page.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual([
+      'User',
+      'Group',
+    ]);
+    expect((await scim.post('/.search', { filter: 'nosuch eq "x"' })).status).toBe(400);
   });
 });

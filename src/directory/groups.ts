@@ -15,7 +15,7 @@ import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { decodeCursor, encodeCursor, planList } from './resource-list.js';
+import { cursorPage, decodeCursor, planList } from './resource-list.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface GroupResult {
@@ -109,6 +109,7 @@ export interface GroupPage {
   readonly results: readonly GroupResult[];
   readonly totalResults: number;
   readonly nextCursor?: string;
+  readonly previousCursor?: string;
 }
 
 export async function listGroups(
@@ -117,11 +118,12 @@ export async function listGroups(
   q: ListQuery,
   loadMembers: boolean,
 ): Promise<GroupPage> {
-  const after = decodeCursor(q);
+  const keyset = decodeCursor(q);
   const plan = planList(q, GROUP_TABLE);
   const totalResults = await store.countGroups(pool, scope, plan.where);
   if (q.count === 0) return { results: [], totalResults };
-  const rows = await store.selectGroups(pool, scope, after ? planList(q, GROUP_TABLE, after) : plan);
+  const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, GROUP_TABLE, keyset) : plan);
+  const { rows, ...cursors } = cursorPage(fetched, q, keyset);
   const members = loadMembers
     ? await membersByGroup(
         pool,
@@ -129,12 +131,10 @@ export async function listGroups(
         rows.map((r) => r.id),
       )
     : undefined;
-  const last = rows.at(-1);
-  const more = q.cursor !== undefined && last !== undefined && rows.length === q.count;
   return {
     results: rows.map((row) => ({ row, members: members ? (members.get(row.id) ?? []) : undefined })),
     totalResults,
-    ...(more ? { nextCursor: encodeCursor(last.id) } : {}),
+    ...cursors,
   };
 }
 

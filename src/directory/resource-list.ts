@@ -16,32 +16,68 @@ export interface ListPlan {
   limit: number;
 }
 
-export interface CursorPlan {
-  /** The id the page starts after; undefined for the first page. */
-  after: string | undefined;
+/** Where a cursor page starts: after an id (forward) or before one (a previous page). */
+export interface Keyset {
+  direction: 'after' | 'before';
+  id: string;
 }
 
 /** Compiles the query's filter and sort into SQL over alias `r`. */
-export function planList(q: ListQuery, table: ResourceTable, keysetAfter?: string): ListPlan {
+export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): ListPlan {
   let where = q.filter ? compileFilter(parseScimFilter(q.filter), table) : sql`true`;
-  if (keysetAfter) where = sql`(${where}) and r.id > ${keysetAfter}`;
+  if (keyset) {
+    where =
+      keyset.direction === 'after'
+        ? sql`(${where}) and r.id > ${keyset.id}`
+        : sql`(${where}) and r.id < ${keyset.id}`;
+  }
+  if (keyset?.direction === 'before') {
+    // Read the previous page backwards from the cursor (one extra row tells whether there is another before it).
+    return { where, orderBy: sql`r.id desc`, offset: 0, limit: q.count + 1 };
+  }
   const direction = q.sortOrder === 'descending' ? sql`desc` : sql`asc`;
   // RFC 7644 §3.4.2.3: sorting is stable here because the id breaks every tie.
   const orderBy = q.sortBy
     ? sql`${compileSortKey(q.sortBy, table)} ${direction} nulls last, r.id ${direction}`
     : sql`r.id ${direction}`;
-  return { where, orderBy, offset: q.startIndex === undefined ? 0 : q.startIndex - 1, limit: q.count };
+  // Cursor pages read one extra row to know whether a next page exists.
+  if (q.startIndex === undefined) return { where, orderBy, offset: 0, limit: q.count + 1 };
+  return { where, orderBy, offset: q.startIndex - 1, limit: q.count };
 }
 
-/** RFC 9865 cursors are opaque: base64url of the last id served. Keyset order is by id. */
-export function decodeCursor(q: ListQuery): string | undefined {
+/** RFC 9865 cursors are opaque: base64url of a direction and an id. Keyset order is by id. */
+export function decodeCursor(q: ListQuery): Keyset | undefined {
   if (q.cursor === undefined || q.cursor === '') return undefined;
   if (q.sortBy) throw ScimError.invalidValue('cursor paging is by id; sortBy cannot be combined with cursor');
-  const id = Buffer.from(q.cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) throw ScimError.invalidCursor('the cursor is not one this server issued');
-  return id;
+  const text = Buffer.from(q.cursor, 'base64url').toString('utf8');
+  const direction = text.startsWith('a:') ? 'after' : text.startsWith('b:') ? 'before' : undefined;
+  const id = text.slice(2);
+  if (!direction || !isUuid(id)) throw ScimError.invalidCursor('the cursor is not one this server issued');
+  return { direction, id };
 }
 
-export function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
+/**
+ * Trims a cursor page read with one extra row, restores ascending order, and computes the cursors around it:
+ * a next page exists when a row follows the page, a previous one when a row precedes it.
+ */
+export function cursorPage<T extends { id: string }>(
+  fetched: T[],
+  q: ListQuery,
+  keyset: Keyset | undefined,
+): { rows: T[]; nextCursor?: string; previousCursor?: string } {
+  if (q.cursor === undefined) return { rows: fetched };
+  const backwards = keyset?.direction === 'before';
+  const extra = fetched.length > q.count;
+  const rows = fetched.slice(0, q.count);
+  if (backwards) rows.reverse();
+  const first = rows[0];
+  const last = rows.at(-1);
+  const encode = (prefix: 'a' | 'b', id: string) => Buffer.from(`${prefix}:${id}`).toString('base64url');
+  const hasNext = last !== undefined && (backwards || extra);
+  const hasPrevious = first !== undefined && keyset !== undefined && (!backwards || extra);
+  return {
+    rows,
+    ...(hasNext ? { nextCursor: encode('a', last.id) } : {}),
+    ...(hasPrevious ? { previousCursor: encode('b', first.id) } : {}),
+  };
 }

@@ -15,7 +15,7 @@ import type { GroupRef } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { decodeCursor, encodeCursor, planList } from './resource-list.js';
+import { cursorPage, decodeCursor, planList } from './resource-list.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface UserResult {
@@ -94,25 +94,25 @@ export interface UserPage {
   readonly results: readonly UserResult[];
   readonly totalResults: number;
   readonly nextCursor?: string;
+  readonly previousCursor?: string;
 }
 
 export async function listUsers(pool: Pool, scope: DirectoryScope, q: ListQuery): Promise<UserPage> {
-  const after = decodeCursor(q);
+  const keyset = decodeCursor(q);
   const plan = planList(q, USER_TABLE);
   const totalResults = await store.countUsers(pool, scope, plan.where);
   if (q.count === 0) return { results: [], totalResults };
-  const rows = await store.selectUsers(pool, scope, after ? planList(q, USER_TABLE, after) : plan);
+  const fetched = await store.selectUsers(pool, scope, keyset ? planList(q, USER_TABLE, keyset) : plan);
+  const { rows, ...cursors } = cursorPage(fetched, q, keyset);
   const groups = await groupsOf(
     pool,
     scope,
     rows.map((r) => r.id),
   );
-  const last = rows.at(-1);
-  const more = q.cursor !== undefined && last !== undefined && rows.length === q.count;
   return {
     results: rows.map((row) => ({ row, groups: groups.get(row.id) ?? [] })),
     totalResults,
-    ...(more ? { nextCursor: encodeCursor(last.id) } : {}),
+    ...cursors,
   };
 }
 

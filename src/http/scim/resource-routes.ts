@@ -7,6 +7,7 @@ import * as groups from '../../directory/groups.js';
 import type { GroupResult } from '../../directory/groups.js';
 import { isNotModified } from '../../directory/preconditions.js';
 import type { DirectoryScope } from '../../directory/scope.js';
+import { searchDirectory } from '../../directory/search.js';
 import * as users from '../../directory/users.js';
 import type { UserResult } from '../../directory/users.js';
 import { GROUP_RESOURCE_SCHEMAS, USER_RESOURCE_SCHEMAS } from '../../scim/core-schemas.js';
@@ -106,6 +107,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
       totalResults: page.totalResults,
       ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      ...(page.previousCursor ? { previousCursor: page.previousCursor } : {}),
     });
   };
   app.get('/:directoryId/Users', (request) =>
@@ -161,6 +163,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
       totalResults: page.totalResults,
       ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      ...(page.previousCursor ? { previousCursor: page.previousCursor } : {}),
     });
   };
   app.get('/:directoryId/Groups', (request) =>
@@ -169,6 +172,20 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.post('/:directoryId/Groups/.search', { config: { scimScope: 'scim:read' } }, (request) =>
     listGroups(request, parseListQuery(searchBody(request.body), PAGING)),
   );
+
+  // RFC 7644 §3.4.3: a search at the root covers every resource type.
+  app.post('/:directoryId/.search', { config: { scimScope: 'scim:read' } }, async (request) => {
+    const scope = scopeOf(request);
+    const q = parseListQuery(searchBody(request.body), PAGING);
+    const found = await searchDirectory(pool, scope, q, wantsMembers(q));
+    return toListResponse({
+      resources: found.hits.map((hit) =>
+        hit.kind === 'User' ? renderUser(scope, hit.result, q) : renderGroup(scope, hit.result, q),
+      ),
+      totalResults: found.totalResults,
+      startIndex: q.startIndex ?? 1,
+    });
+  });
 }
 
 /** RFC 7644 §3.4.3: a SearchRequest body; its `schemas` is not enforced (clients omit it). */
