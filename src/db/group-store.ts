@@ -270,3 +270,29 @@ export async function selectGroupsOfUsers(
         order by r.user_id, g.display_name`,
   );
 }
+
+/**
+ * The same walk as {@link selectGroupsOfUsers} for one user, as a JSON array expression over `userId` (a column
+ * of the outer query), so a user and its groups come back in one round trip.
+ */
+export function groupsJsonOf(scope: DirectoryScope, userId: Query): Query {
+  return sql`coalesce((
+      with recursive reach(group_id, direct, path) as (
+        select m.group_id, true, array[m.group_id]
+        from scim_group_members m
+        where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+          and m.member_id = ${userId}
+        union all
+        select m.group_id, false, reach.path || m.group_id
+        from reach
+        join scim_group_members m on m.organization_id = ${scope.organizationId}
+             and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
+        where not m.group_id = any(reach.path)
+      )
+      select json_agg(json_build_object('user_id', ${userId}, 'group_id', g.id, 'display', g.display_name,
+                                        'direct', d.direct) order by g.display_name)
+      from (select group_id, bool_or(direct) as direct from reach group by group_id) d
+      join scim_groups g on g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
+           and g.id = d.group_id
+    ), '[]'::json)`;
+}

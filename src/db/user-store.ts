@@ -4,6 +4,7 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { type Executor, type Query, query, queryOne, sql } from './database.js';
+import { type UserGroupRow, groupsJsonOf } from './group-store.js';
 import { uniquely } from './pg-errors.js';
 
 export interface UserRow {
@@ -94,6 +95,20 @@ export async function selectUser(
     sql`select ${USER_COLUMNS} from scim_users r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`,
+  );
+}
+
+/** One user with the groups it belongs to (direct and indirect), in one round trip. */
+export async function selectUserWithGroups(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+): Promise<(UserRow & { groups: UserGroupRow[] }) | undefined> {
+  return queryOne<UserRow & { groups: UserGroupRow[] }>(
+    db,
+    sql`select ${USER_COLUMNS}, ${groupsJsonOf(scope, sql`r.id`)} as groups from scim_users r
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+          and r.id = ${id}`,
   );
 }
 

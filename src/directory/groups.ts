@@ -15,7 +15,7 @@ import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, planList } from './resource-list.js';
+import { cursorPage, decodeCursor, planList, totalOf } from './resource-list.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface GroupResult {
@@ -120,10 +120,12 @@ export async function listGroups(
 ): Promise<GroupPage> {
   const keyset = decodeCursor(q);
   const plan = planList(q, GROUP_TABLE);
-  const totalResults = await store.countGroups(pool, scope, plan.where);
-  if (q.count === 0) return { results: [], totalResults };
+  const count = () => store.countGroups(pool, scope, plan.where);
+  if (q.count === 0) return { results: [], totalResults: await count() };
   const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, GROUP_TABLE, keyset) : plan);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset);
+  const totalResults =
+    keyset || q.startIndex === undefined ? await count() : await totalOf(q, plan, rows.length, count);
   const members = loadMembers
     ? await membersByGroup(
         pool,

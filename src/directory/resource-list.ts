@@ -81,3 +81,20 @@ export function cursorPage<T extends { id: string }>(
     ...(hasPrevious ? { previousCursor: encode('b', first.id) } : {}),
   };
 }
+
+/**
+ * `totalResults` without a count query when the page itself tells it: a first index page that is not full holds
+ * every match, and a later non-empty page that is not full ends the list. Otherwise `count` runs. IdP lookups
+ * (`userName eq`, `externalId eq`) are first pages with one row, so they never pay for the count.
+ */
+export async function totalOf(
+  q: ListQuery,
+  plan: ListPlan,
+  rowsOnPage: number,
+  count: () => Promise<number>,
+): Promise<number> {
+  const notFull = rowsOnPage < q.count;
+  if (q.startIndex !== undefined && notFull && (plan.offset === 0 || rowsOnPage > 0))
+    return plan.offset + rowsOnPage;
+  return count();
+}

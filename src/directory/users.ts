@@ -15,7 +15,7 @@ import type { GroupRef } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, planList } from './resource-list.js';
+import { cursorPage, decodeCursor, planList, totalOf } from './resource-list.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface UserResult {
@@ -35,10 +35,17 @@ export async function getUser(
   id: string,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const row = await store.selectUser(pool, scope, id);
-  if (!row) return undefined;
-  return { row, groups: (await groupsOf(pool, scope, [id])).get(id) ?? [] };
+  const found = await store.selectUserWithGroups(pool, scope, id);
+  if (!found) return undefined;
+  const { groups, ...row } = found;
+  return { row, groups: groups.map(toGroupRef) };
 }
+
+const toGroupRef = (g: { group_id: string; display: string; direct: boolean }): GroupRef => ({
+  value: g.group_id,
+  display: g.display,
+  type: g.direct ? 'direct' : 'indirect',
+});
 
 /** PUT (RFC 7644 §3.5.1): the body replaces every writable attribute. */
 export async function replaceUser(
@@ -97,18 +104,28 @@ export interface UserPage {
   readonly previousCursor?: string;
 }
 
-export async function listUsers(pool: Pool, scope: DirectoryScope, q: ListQuery): Promise<UserPage> {
+/** `withGroups: false` skips the membership walk when the response will not show `groups`. */
+export async function listUsers(
+  pool: Pool,
+  scope: DirectoryScope,
+  q: ListQuery,
+  withGroups = true,
+): Promise<UserPage> {
   const keyset = decodeCursor(q);
   const plan = planList(q, USER_TABLE);
-  const totalResults = await store.countUsers(pool, scope, plan.where);
-  if (q.count === 0) return { results: [], totalResults };
+  const count = () => store.countUsers(pool, scope, plan.where);
+  if (q.count === 0) return { results: [], totalResults: await count() };
   const fetched = await store.selectUsers(pool, scope, keyset ? planList(q, USER_TABLE, keyset) : plan);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset);
-  const groups = await groupsOf(
-    pool,
-    scope,
-    rows.map((r) => r.id),
-  );
+  const totalResults =
+    keyset || q.startIndex === undefined ? await count() : await totalOf(q, plan, rows.length, count);
+  const groups = withGroups
+    ? await groupsOf(
+        pool,
+        scope,
+        rows.map((r) => r.id),
+      )
+    : new Map<string, GroupRef[]>();
   return {
     results: rows.map((row) => ({ row, groups: groups.get(row.id) ?? [] })),
     totalResults,
@@ -140,7 +157,7 @@ async function groupsOf(pool: Pool, scope: DirectoryScope, ids: readonly string[
   const byUser = new Map<string, GroupRef[]>();
   for (const g of await selectGroupsOfUsers(pool, scope, ids)) {
     const list = byUser.get(g.user_id) ?? [];
-    list.push({ value: g.group_id, display: g.display, type: g.direct ? 'direct' : 'indirect' });
+    list.push(toGroupRef(g));
     byUser.set(g.user_id, list);
   }
   return byUser;

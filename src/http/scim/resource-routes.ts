@@ -57,10 +57,13 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     principalOf(request).directory?.provider === 'entra' &&
     p.attributes.length === 0 &&
     p.excludedAttributes.length === 0;
-  const wantsMembers = (q: { attributes: string[]; excludedAttributes: string[] }): boolean => {
-    const named = (list: string[]) => list.some((a) => /(^|:)members(\.|$)/i.test(a));
+  /** Whether a response with this projection shows `attribute` (so it is worth loading). */
+  const shows = (attribute: string, q: { attributes: string[]; excludedAttributes: string[] }): boolean => {
+    const pattern = new RegExp(`(^|:)${attribute}(\\.|$)`, 'i');
+    const named = (list: string[]) => list.some((a) => pattern.test(a));
     return q.attributes.length > 0 ? named(q.attributes) : !named(q.excludedAttributes);
   };
+  const wantsMembers = (q: { attributes: string[]; excludedAttributes: string[] }) => shows('members', q);
 
   // Users
   app.post('/:directoryId/Users', async (request, reply) => {
@@ -101,7 +104,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   const listUsers = async (request: FastifyRequest, q: ListQuery) => {
     const scope = scopeOf(request);
-    const page = await users.listUsers(pool, scope, q);
+    const page = await users.listUsers(pool, scope, q, shows('groups', q));
     return toListResponse({
       resources: page.results.map((r) => renderUser(scope, r, q)),
       totalResults: page.totalResults,
