@@ -89,6 +89,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       'unix_socket_permissions=0700',
       '-c',
       'max_connections=300',
+      // Fresh statistics soon after bulk imports: without them the planner can pick a scan for a filter that
+      // an index serves (docs/scim.md).
+      '-c',
+      'autovacuum_naptime=10s',
       // Keep personal data out of logs: no statements, no DETAIL lines (they carry key values).
       '-c',
       'log_min_error_statement=panic',
