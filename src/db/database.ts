@@ -45,14 +45,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const pool = new pg.Pool(
     embedded ? { ...embedded.connection, ...common } : { connectionString: options.databaseUrl, ...common },
   );
-  // An idle connection dropped by the server must not crash the process; the pool replaces it.
-  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+  let closing = false;
+  // An idle connection dropped by the server must not crash the process; the pool replaces it. Only the code
+  // and message are logged: the error object carries the whole client. Drops during our own shutdown are expected.
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (!closing) log.warn({ code: error.code, message: error.message }, 'idle database connection failed');
+  });
   const server = embedded;
   return {
     pool,
     kind: server ? 'embedded' : 'external',
     poolSize,
     async close() {
+      closing = true;
       await pool.end();
       if (server) await server.stop();
     },
