@@ -89,6 +89,21 @@ describe('groups', () => {
     expect((await scim.get(`/Users/${a}`)).body).not.toHaveProperty('groups');
   });
 
+  test('PUT with the same members changes nothing and keeps the version; a different list changes only the difference', async () => {
+    const [a, b, c] = [await user('put.a'), await user('put.b'), await user('put.c')];
+    const body = { schemas: [GROUP_SCHEMA], displayName: 'Put Group', members: [{ value: a }, { value: b }] };
+    const created = (await scim.post('/Groups', body)).body;
+    const same = await scim.put(`/Groups/${created.id}`, body);
+    expect(same.status).toBe(200);
+    expect(same.body.meta.version).toBe(created.meta.version);
+    const changed = await scim.put(`/Groups/${created.id}`, {
+      ...body,
+      members: [{ value: b }, { value: c }],
+    });
+    expect(changed.body.meta.version).not.toBe(created.meta.version);
+    expect(changed.body.members.map((m: { value: string }) => m.value).sort()).toEqual([b, c].sort());
+  });
+
   test('unknown member ids are skipped rather than failing the push', async () => {
     const a = await user('known.member');
     const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Lenient' })).body;

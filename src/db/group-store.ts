@@ -204,6 +204,19 @@ export async function removeMembers(
   return rows.map((r) => r.member_id);
 }
 
+/** Every direct member id of a group (for computing a replace as a difference). */
+export async function selectMemberIds(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+): Promise<string[]> {
+  const rows = await query<{ member_id: string }>(
+    db,
+    sql`select member_id from scim_group_members where ${where(scope)} and group_id = ${groupId}`,
+  );
+  return rows.map((r) => r.member_id);
+}
+
 export async function removeAllMembers(
   db: Executor,
   scope: DirectoryScope,

@@ -177,9 +177,23 @@ async function applyMemberChanges(
     else if (change.kind === 'remove') touched = await store.removeMembers(tx, scope, groupId, change.values);
     else if (change.kind === 'removeAll') touched = await store.removeAllMembers(tx, scope, groupId);
     else {
+      // Replace touches only the difference, so re-sending the same list (authentik, Keycloak PUT the full
+      // group every cycle) changes nothing and keeps the version.
+      const current = new Set(await store.selectMemberIds(tx, scope, groupId));
+      const wanted = new Set(change.members.map((m) => m.value.toLowerCase()));
       touched = [
-        ...(await store.removeAllMembers(tx, scope, groupId)),
-        ...(await store.addMembers(tx, scope, groupId, change.members)),
+        ...(await store.removeMembers(
+          tx,
+          scope,
+          groupId,
+          [...current].filter((id) => !wanted.has(id)),
+        )),
+        ...(await store.addMembers(
+          tx,
+          scope,
+          groupId,
+          change.members.filter((m) => !current.has(m.value.toLowerCase())),
+        )),
       ];
     }
     changed ||= touched.length > 0;
