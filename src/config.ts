@@ -3,6 +3,7 @@
  * reported together, so an operator fixes a broken deployment in one round trip.
  */
 import path from 'node:path';
+import { ADMIN_KEY_PREFIX } from './shared/secrets.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -44,7 +45,6 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-export const ADMIN_KEY_PREFIX = 'rst_admin_';
 
 class Reader {
   readonly problems: string[] = [];

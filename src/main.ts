@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { type Config, formatHost } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
@@ -42,7 +42,7 @@ export async function startServer(config: Config, log: PinoLogger): Promise<Runn
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const url = `http://${formatHost(config.host)}:${port}`;
     log.info({ url, database: db.kind, ms: Date.now() - started }, 'roster is listening');
     let closing: Promise<void> | undefined;
     return {

@@ -3,6 +3,7 @@
  * §3.4.2.2 on it. An operand is a hot column (`r.user_name`), a row column of a multi-valued attribute
  * (`e.value`), or a JSONB node of the stored resource. Every literal becomes a bind parameter.
  */
+import { isUuid } from '../shared/ids.js';
 import type { CompareOp, CompareValue } from '../scim/filter/ast.js';
 import type { ScimError } from '../scim/scim-error.js';
 import { type Query as Sql, raw, sql } from './database.js';
@@ -30,10 +31,6 @@ const SQL_ORDERING = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: string): boolean => UUID.test(value);
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))?$/i;
 

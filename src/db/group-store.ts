@@ -30,7 +30,6 @@ export interface MemberRow {
 }
 
 export interface UserGroupRow {
-  user_id: string;
   group_id: string;
   display: string;
   direct: boolean;
@@ -40,6 +39,11 @@ type Resource = Record<string, unknown>;
 const GROUP_COLUMNS = sql`r.id, r.resource, r.version, r.created_at, r.updated_at`;
 const where = (scope: DirectoryScope) =>
   sql`organization_id = ${scope.organizationId} and directory_id = ${scope.directoryId}`;
+
+/** Runs a statement that returns `member_id` rows (a select, or a delete/insert … returning) and lists them. */
+async function memberIds(db: Executor, statement: Query): Promise<string[]> {
+  return (await query<{ member_id: string }>(db, statement)).map((r) => r.member_id);
+}
 
 function hotColumns(resource: Resource) {
   return {
@@ -166,7 +170,7 @@ export async function addMembers(
     if (isUuid(id) && !byId.has(id)) byId.set(id, m.display ?? null);
   }
   if (byId.size === 0) return [];
-  const rows = await query<{ member_id: string }>(
+  return memberIds(
     db,
     sql`insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
         select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, m.id, m.type, req.display
@@ -183,7 +187,6 @@ export async function addMembers(
         on conflict do nothing
         returning member_id`,
   );
-  return rows.map((r) => r.member_id);
 }
 
 /** Removes the listed members; ids that are not members are ignored (IDP-QUIRKS §11.2). */
@@ -195,13 +198,12 @@ export async function removeMembers(
 ): Promise<string[]> {
   const ids = [...new Set(values.map((v) => v.toLowerCase()).filter(isUuid))];
   if (ids.length === 0) return [];
-  const rows = await query<{ member_id: string }>(
+  return memberIds(
     db,
     sql`delete from scim_group_members
         where ${where(scope)} and group_id = ${groupId} and member_id = any(${ids}::uuid[])
         returning member_id`,
   );
-  return rows.map((r) => r.member_id);
 }
 
 /** Every direct member id of a group (for computing a replace as a difference). */
@@ -210,11 +212,10 @@ export async function selectMemberIds(
   scope: DirectoryScope,
   groupId: string,
 ): Promise<string[]> {
-  const rows = await query<{ member_id: string }>(
+  return memberIds(
     db,
     sql`select member_id from scim_group_members where ${where(scope)} and group_id = ${groupId}`,
   );
-  return rows.map((r) => r.member_id);
 }
 
 export async function removeAllMembers(
@@ -222,11 +223,10 @@ export async function removeAllMembers(
   scope: DirectoryScope,
   groupId: string,
 ): Promise<string[]> {
-  const rows = await query<{ member_id: string }>(
+  return memberIds(
     db,
     sql`delete from scim_group_members where ${where(scope)} and group_id = ${groupId} returning member_id`,
   );
-  return rows.map((r) => r.member_id);
 }
 
 /** Direct members of the given groups with a display name (a user's displayName or userName, a group's name). */
@@ -252,41 +252,9 @@ export async function selectMembers(
 }
 
 /**
- * The groups each user belongs to, directly or through nested groups (RFC 7643 §4.1.2 `groups`: "direct"
- * or "indirect"). The walk is bounded by the directory's group graph and stops at cycles.
- */
-export async function selectGroupsOfUsers(
-  db: Executor,
-  scope: DirectoryScope,
-  userIds: readonly string[],
-): Promise<UserGroupRow[]> {
-  if (userIds.length === 0) return [];
-  return query<UserGroupRow>(
-    db,
-    sql`with recursive reach(user_id, group_id, direct, path) as (
-          select m.member_id, m.group_id, true, array[m.group_id]
-          from scim_group_members m
-          where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
-            and m.member_id = any(${userIds}::uuid[])
-          union all
-          select r.user_id, m.group_id, false, r.path || m.group_id
-          from reach r
-          join scim_group_members m on m.organization_id = ${scope.organizationId}
-               and m.directory_id = ${scope.directoryId} and m.member_id = r.group_id
-          where not m.group_id = any(r.path)
-        )
-        select r.user_id, r.group_id, bool_or(r.direct) as direct, g.display_name as display
-        from reach r
-        join scim_groups g on g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
-             and g.id = r.group_id
-        group by r.user_id, r.group_id, g.display_name
-        order by r.user_id, g.display_name`,
-  );
-}
-
-/**
- * The same walk as {@link selectGroupsOfUsers} for one user, as a JSON array expression over `userId` (a column
- * of the outer query), so a user and its groups come back in one round trip.
+ * The groups a user belongs to, directly or through nested groups (RFC 7643 §4.1.2 `groups`: "direct" or
+ * "indirect"), as a JSON array expression over `userId` (usually a column of the outer query), so users and their
+ * groups come back in one round trip. The walk follows the directory's group graph and stops at cycles.
  */
 export function groupsJsonOf(scope: DirectoryScope, userId: Query): Query {
   return sql`coalesce((
@@ -302,10 +270,23 @@ export function groupsJsonOf(scope: DirectoryScope, userId: Query): Query {
              and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
         where not m.group_id = any(reach.path)
       )
-      select json_agg(json_build_object('user_id', ${userId}, 'group_id', g.id, 'display', g.display_name,
+      select json_agg(json_build_object('group_id', g.id, 'display', g.display_name,
                                         'direct', d.direct) order by g.display_name)
       from (select group_id, bool_or(direct) as direct from reach group by group_id) d
       join scim_groups g on g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
            and g.id = d.group_id
     ), '[]'::json)`;
+}
+
+/** The groups of one user (see {@link groupsJsonOf}). */
+export async function selectGroupsOfUser(
+  db: Executor,
+  scope: DirectoryScope,
+  userId: string,
+): Promise<UserGroupRow[]> {
+  const row = await queryOne<{ groups: UserGroupRow[] }>(
+    db,
+    sql`select ${groupsJsonOf(scope, sql`${userId}::uuid`)} as groups`,
+  );
+  return row?.groups ?? [];
 }

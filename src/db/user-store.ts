@@ -131,14 +131,17 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
 }
 
 /** A page of users matching `where` (a compiled filter over alias `r`), ordered by `orderBy`. */
+/** With `withGroups`, each row carries its groups (direct and indirect); otherwise `groups` is empty. */
 export async function selectUsers(
   db: Executor,
   scope: DirectoryScope,
   page: { where: Query; orderBy: Query; offset: number; limit: number },
-): Promise<UserRow[]> {
-  return query<UserRow>(
+  withGroups: boolean,
+): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
+  const groups = withGroups ? groupsJsonOf(scope, sql`r.id`) : sql`'[]'::json`;
+  return query<UserRow & { groups: UserGroupRow[] }>(
     db,
-    sql`select ${USER_COLUMNS} from scim_users r
+    sql`select ${USER_COLUMNS}, ${groups} as groups from scim_users r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and (${page.where})
         order by ${page.orderBy}

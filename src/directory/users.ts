@@ -4,7 +4,7 @@
  */
 import { type Pool, transaction } from '../db/database.js';
 import { USER_TABLE } from '../db/filter-sql.js';
-import { selectGroupsOfUsers } from '../db/group-store.js';
+import { selectGroupsOfUser } from '../db/group-store.js';
 import * as store from '../db/user-store.js';
 import type { UserRow } from '../db/user-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
@@ -115,19 +115,17 @@ export async function listUsers(
   const plan = planList(q, USER_TABLE);
   const count = () => store.countUsers(pool, scope, plan.where);
   if (q.count === 0) return { results: [], totalResults: await count() };
-  const fetched = await store.selectUsers(pool, scope, keyset ? planList(q, USER_TABLE, keyset) : plan);
+  const fetched = await store.selectUsers(
+    pool,
+    scope,
+    keyset ? planList(q, USER_TABLE, keyset) : plan,
+    withGroups,
+  );
   const { rows, ...cursors } = cursorPage(fetched, q, keyset);
   const totalResults =
     keyset || q.startIndex === undefined ? await count() : await totalOf(q, plan, rows.length, count);
-  const groups = withGroups
-    ? await groupsOf(
-        pool,
-        scope,
-        rows.map((r) => r.id),
-      )
-    : new Map<string, GroupRef[]>();
   return {
-    results: rows.map((row) => ({ row, groups: groups.get(row.id) ?? [] })),
+    results: rows.map(({ groups, ...row }) => ({ row, groups: groups.map(toGroupRef) })),
     totalResults,
     ...cursors,
   };
@@ -150,15 +148,5 @@ async function writeUser(
     return store.updateUser(tx, scope, id, next);
   });
   if (!row) return undefined;
-  return { row, groups: (await groupsOf(pool, scope, [id])).get(id) ?? [] };
-}
-
-async function groupsOf(pool: Pool, scope: DirectoryScope, ids: readonly string[]) {
-  const byUser = new Map<string, GroupRef[]>();
-  for (const g of await selectGroupsOfUsers(pool, scope, ids)) {
-    const list = byUser.get(g.user_id) ?? [];
-    list.push(toGroupRef(g));
-    byUser.set(g.user_id, list);
-  }
-  return byUser;
+  return { row, groups: (await selectGroupsOfUser(pool, scope, id)).map(toGroupRef) };
 }

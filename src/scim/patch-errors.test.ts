@@ -1,23 +1,13 @@
 // What the PATCH request parser and engine reject, and with which RFC 7644 §3.12 scimType.
 import { describe, expect, test } from 'vitest';
+import { scimErrorOf } from './fixtures/scim-error-of.js';
 import { GROUP_RESOURCE_SCHEMAS, GROUP_SCHEMA, USER_RESOURCE_SCHEMAS, USER_SCHEMA } from './core-schemas.js';
 import type { PatchOperation } from './patch.js';
 import { applyPatch, MAX_PATCH_OPERATIONS, parsePatchRequest } from './patch.js';
-import { ScimError } from './scim-error.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER = { schemas: [USER_SCHEMA], userName: 'bjensen', emails: [{ value: 'b@x', type: 'work' }] };
 const GROUP = { schemas: [GROUP_SCHEMA], displayName: 'g' };
-
-function thrown(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('did not throw');
-}
 
 describe('parsePatchRequest', () => {
   test.each<[string, unknown, PatchOperation[]]>([
@@ -62,7 +52,7 @@ describe('parsePatchRequest', () => {
     ['RFC 7644 §3.5.2.2 remove without path', { Operations: [{ op: 'remove' }] }, 'noTarget'],
     ['a malformed path', { Operations: [{ op: 'add', path: 'emails[type eq', value: 'x' }] }, 'invalidPath'],
   ])('rejects %s', (_name, body, scimType) => {
-    expect(thrown(() => parsePatchRequest(body)).scimType).toBe(scimType);
+    expect(scimErrorOf(() => parsePatchRequest(body)).scimType).toBe(scimType);
   });
 });
 
@@ -91,7 +81,7 @@ describe('applyPatch rejects', () => {
     ],
     ['a no-path add without object', { op: 'add', value: 'x' }, 'invalidSyntax'],
   ])('%s', (_name, operation, scimType) => {
-    const error = thrown(() => applyPatch(USER, [operation], USER_RESOURCE_SCHEMAS));
+    const error = scimErrorOf(() => applyPatch(USER, [operation], USER_RESOURCE_SCHEMAS));
     expect(error.scimType).toBe(scimType);
   });
 
@@ -110,7 +100,7 @@ describe('applyPatch rejects', () => {
     ['a member without value', { op: 'add', path: 'members', value: [{ display: 'x' }] }, 'invalidValue'],
     ['removing displayName', { op: 'remove', path: 'displayName' }, 'invalidValue'],
   ])('on Groups: %s', (_name, operation, scimType) => {
-    const error = thrown(() => applyPatch(GROUP, [operation], GROUP_RESOURCE_SCHEMAS));
+    const error = scimErrorOf(() => applyPatch(GROUP, [operation], GROUP_RESOURCE_SCHEMAS));
     expect(error.scimType).toBe(scimType);
   });
 
@@ -129,9 +119,9 @@ describe('applyPatch rejects', () => {
       'b1',
     );
     expect(
-      thrown(() => applyPatch(set, [{ op: 'replace', path: 'badge', value: 'b2' }], schemas)).scimType,
+      scimErrorOf(() => applyPatch(set, [{ op: 'replace', path: 'badge', value: 'b2' }], schemas)).scimType,
     ).toBe('mutability');
-    expect(thrown(() => applyPatch(set, [{ op: 'remove', path: 'badge' }], schemas)).scimType).toBe(
+    expect(scimErrorOf(() => applyPatch(set, [{ op: 'remove', path: 'badge' }], schemas)).scimType).toBe(
       'mutability',
     );
   });
@@ -141,6 +131,8 @@ describe('applyPatch rejects', () => {
       { op: 'replace', path: 'nickName', value: 'B' },
       { op: 'replace', path: 'id', value: 'x' },
     ];
-    expect(thrown(() => applyPatch(USER, operations, USER_RESOURCE_SCHEMAS)).scimType).toBe('mutability');
+    expect(scimErrorOf(() => applyPatch(USER, operations, USER_RESOURCE_SCHEMAS)).scimType).toBe(
+      'mutability',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { scimErrorOf } from './fixtures/scim-error-of.js';
 import {
   ENTERPRISE_USER_SCHEMA,
   GROUP_RESOURCE_SCHEMAS,
@@ -9,21 +10,10 @@ import {
 import { RFC7643_USER } from './fixtures/rfc7643-user.js';
 import { assertImmutableUnchanged, toCanonicalResource } from './resource.js';
 import type { ResourceSchemas } from './schema-model.js';
-import { ScimError } from './scim-error.js';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 const user = (body: Record<string, unknown>) => toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'create');
 const group = (body: Record<string, unknown>) => toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'create');
-
-function thrown(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('did not throw');
-}
 
 describe('toCanonicalResource', () => {
   test('RFC 7643 §8.2/§8.3 full user keeps everything but id, meta, groups and readOnly sub-attributes', () => {
@@ -235,7 +225,7 @@ describe('toCanonicalResource', () => {
       ENTERPRISE,
     ],
   ])('rejects %s', (_name, schemas, body, scimType, detail) => {
-    const error = thrown(() => toCanonicalResource(body, schemas, 'replace'));
+    const error = scimErrorOf(() => toCanonicalResource(body, schemas, 'replace'));
     expect(error.scimType).toBe(scimType);
     expect(error.detail).toContain(detail);
   });
@@ -273,7 +263,7 @@ describe('assertImmutableUnchanged', () => {
     ['readWrite attributes change freely', { userName: 'a' }, { userName: 'b' }, false],
   ])('%s', (_name, current, next, throws) => {
     const run = () => assertImmutableUnchanged(current, next, schemas);
-    if (throws) expect(thrown(run).scimType).toBe('mutability');
+    if (throws) expect(scimErrorOf(run).scimType).toBe('mutability');
     else expect(run).not.toThrow();
   });
 });

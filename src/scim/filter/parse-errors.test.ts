@@ -1,18 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { ScimError } from '../scim-error.js';
+import { scimErrorOf } from '../fixtures/scim-error-of.js';
+import type { ScimError } from '../scim-error.js';
 import type { FilterLimits } from './parse.js';
 import { parseScimFilter } from './parse.js';
 
 // The `ScimError` that parsing `text` throws; fails the test when it parses or throws something else.
-function rejection(text: string, limits?: Partial<FilterLimits>): ScimError {
-  try {
-    parseScimFilter(text, limits);
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error(`parsed: ${text}`);
-}
+const rejection = (text: string, limits?: Partial<FilterLimits>): ScimError =>
+  scimErrorOf(() => parseScimFilter(text, limits));
 
 describe('parseScimFilter rejects', () => {
   test.each([

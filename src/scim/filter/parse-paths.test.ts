@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ScimError } from '../scim-error.js';
+import { scimErrorOf } from '../fixtures/scim-error-of.js';
 import type { AttributePath, PresentFilter } from './ast.js';
 import type { PatchPath } from './parse.js';
 import { parseAttributePath, parsePatchPath } from './parse.js';
@@ -10,16 +10,6 @@ const ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:U
 
 const valueEq = (name: string, value: string) =>
   ({ kind: 'compare', path: { name }, op: 'eq', value }) as const;
-
-function thrown(parse: () => unknown): ScimError {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('parsed');
-}
 
 describe('parseAttributePath', () => {
   test.each<[string, AttributePath]>([
@@ -49,7 +39,7 @@ describe('parseAttributePath', () => {
     [`${ENTERPRISE_USER}:`, `invalid attribute path "${ENTERPRISE_USER}:" at position 0`],
     ['emails[type eq "work"]', 'unexpected token "[" at position 6'],
   ])('rejects %j', (text, detail) => {
-    expect(thrown(() => parseAttributePath(text))).toMatchObject({
+    expect(scimErrorOf(() => parseAttributePath(text))).toMatchObject({
       status: 400,
       scimType: 'invalidPath',
       detail,
@@ -119,7 +109,7 @@ describe('parsePatchPath', () => {
     ],
     ['members eq "x"', 'unexpected token "eq" at position 8'],
   ])('rejects %j', (text, detail) => {
-    expect(thrown(() => parsePatchPath(text))).toMatchObject({
+    expect(scimErrorOf(() => parsePatchPath(text))).toMatchObject({
       status: 400,
       scimType: 'invalidPath',
       detail,
@@ -128,6 +118,8 @@ describe('parsePatchPath', () => {
 
   test('value filters in paths are bounded too', () => {
     const deep = `members[${'('.repeat(11)}value pr${')'.repeat(11)}]`;
-    expect(thrown(() => parsePatchPath(deep)).detail).toBe('path nests deeper than 10 levels at position 17');
+    expect(scimErrorOf(() => parsePatchPath(deep)).detail).toBe(
+      'path nests deeper than 10 levels at position 17',
+    );
   });
 });
