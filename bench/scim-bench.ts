@@ -30,13 +30,13 @@ const SURNAMES = 1000;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
 
-interface Target {
+export interface Target {
   port: number;
   base: string;
   token: string;
 }
 
-function call(
+export function call(
   t: Target,
   method: string,
   pathname: string,
@@ -70,7 +70,10 @@ function call(
   });
 }
 
-async function expectStatus(p: Promise<{ status: number; body: string }>, ...ok: number[]): Promise<string> {
+export async function expectStatus(
+  p: Promise<{ status: number; body: string }>,
+  ...ok: number[]
+): Promise<string> {
   const res = await p;
   if (!ok.includes(res.status)) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
   return res.body;
@@ -160,7 +163,7 @@ export async function scimBench(): Promise<void> {
   }
 }
 
-async function setUp(httpPort: number, adminKey: string): Promise<Target> {
+export async function setUp(httpPort: number, adminKey: string): Promise<Target> {
   const api = async (pathname: string, body: unknown) => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1${pathname}`, {
       method: 'POST',

@@ -91,3 +91,18 @@ describe('loadCliConfig', () => {
     });
   });
 });
+
+describe('webhook settings', () => {
+  test('defaults, and a secrets key must be 32 bytes of base64url', () => {
+    expect(loadConfig({})).toMatchObject({
+      webhookSecretsKey: undefined,
+      webhookConcurrency: 8,
+      webhookTimeoutMs: 10_000,
+      webhookSweepMs: 1_000,
+    });
+    const key = Buffer.alloc(32, 1).toString('base64url');
+    expect(loadConfig({ ROSTER_WEBHOOK_SECRETS_KEY: key }).webhookSecretsKey).toEqual(Buffer.alloc(32, 1));
+    expect(() => loadConfig({ ROSTER_WEBHOOK_SECRETS_KEY: 'short' })).toThrow(/ROSTER_WEBHOOK_SECRETS_KEY/);
+    expect(() => loadConfig({ ROSTER_WEBHOOK_CONCURRENCY: '0' })).toThrow(/ROSTER_WEBHOOK_CONCURRENCY/);
+  });
+});

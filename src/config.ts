@@ -20,6 +20,13 @@ export interface Config {
   readonly dataDir: string;
   readonly bootstrapAdminKey: string | undefined;
   readonly allowPrivateWebhooks: boolean;
+  /** 32 bytes that seal webhook signing secrets at rest (AES-256-GCM); `undefined` stores them unsealed. */
+  readonly webhookSecretsKey: Buffer | undefined;
+  /** Deliveries in flight per node. */
+  readonly webhookConcurrency: number;
+  readonly webhookTimeoutMs: number;
+  /** How often a node looks for due retries and missed notifications. */
+  readonly webhookSweepMs: number;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
@@ -28,6 +35,10 @@ export interface Config {
   readonly rateLimitBurst: number;
   readonly defaultTokenTtlSeconds: number;
   readonly shutdownGraceMs: number;
+  /** How long a node may reuse an authenticated credential without reading it again; 0 turns the cache off. */
+  readonly credentialCacheSeconds: number;
+  /** Events older than this many days are pruned (never ones a webhook has yet to deliver); 0 keeps them forever. */
+  readonly eventRetentionDays: number;
 }
 
 export interface CliConfig {
@@ -110,6 +121,15 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const rawSecretsKey = r.string('ROSTER_WEBHOOK_SECRETS_KEY');
+  const webhookSecretsKey = rawSecretsKey === undefined ? undefined : Buffer.from(rawSecretsKey, 'base64url');
+  if (
+    webhookSecretsKey &&
+    (webhookSecretsKey.length !== 32 || !/^[A-Za-z0-9_-]{43}=?$/.test(rawSecretsKey!))
+  ) {
+    r.problems.push('ROSTER_WEBHOOK_SECRETS_KEY must be 32 bytes in base64url (43 characters)');
+  }
+
   const config: Config = {
     host,
     port,
@@ -120,6 +140,10 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(r.string('ROSTER_DATA_DIR') ?? './data'),
     bootstrapAdminKey,
     allowPrivateWebhooks: r.boolean('ROSTER_ALLOW_PRIVATE_WEBHOOKS', false),
+    webhookSecretsKey,
+    webhookConcurrency: r.integer('ROSTER_WEBHOOK_CONCURRENCY', 8, 1, 256),
+    webhookTimeoutMs: r.integer('ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookSweepMs: r.integer('ROSTER_WEBHOOK_SWEEP_MS', 1_000, 50, 60_000),
     logLevel,
     bodyLimitBytes: r.integer('ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     requestTimeoutMs: r.integer('ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
@@ -127,6 +151,8 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitBurst: r.integer('ROSTER_RATE_LIMIT_BURST', 400, 1, 1_000_000),
     defaultTokenTtlSeconds: r.integer('ROSTER_TOKEN_TTL_SECONDS', 365 * 86_400, 60, 10 * 365 * 86_400),
     shutdownGraceMs: r.integer('ROSTER_SHUTDOWN_GRACE_MS', 10_000, 0, 300_000),
+    credentialCacheSeconds: r.integer('ROSTER_CREDENTIAL_CACHE_SECONDS', 60, 0, 3_600),
+    eventRetentionDays: r.integer('ROSTER_EVENT_RETENTION_DAYS', 0, 0, 36_500),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);

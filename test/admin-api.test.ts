@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PROVIDERS } from '../src/tenants/providers.js';
 import { type TestApp, http, startTestApp } from './support/test-app.js';
 
 let t: TestApp;
@@ -65,6 +66,10 @@ describe('organizations', () => {
     expect((await api('/organizations/not-a-uuid')).body.error.code).toBe('validation_failed');
     expect((await api('/organizations?cursor=garbage')).body.error.code).toBe('validation_failed');
     expect((await api('/organizations?limit=1000')).body.error.code).toBe('validation_failed');
+    // A misspelled parameter is refused, not ignored (it would silently widen a filtered list).
+    const typo = await api('/organizations?limt=5');
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.code).toBe('validation_failed');
     const unknown = await api('/nothing-here');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
@@ -94,6 +99,21 @@ describe('directories', () => {
     expect(deactivated.body.state).toBe('inactive');
     expect((await api(`/directories/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api(`/directories/${id}`)).status).toBe(404);
+  });
+
+  test('a directory can be created for every provider, and without one it is generic', async () => {
+    const org = (await api('/organizations', { method: 'POST', body: { name: 'Providers' } })).body;
+    for (const provider of [...PROVIDERS, 'rauthy', 'keycloak']) {
+      const res = await api(`/organizations/${org.id}/directories`, {
+        method: 'POST',
+        body: { name: provider, provider },
+      });
+      expect(res.status, provider).toBe(201);
+      expect(res.body.provider).toBe(provider);
+    }
+    const plain = await api(`/organizations/${org.id}/directories`, { method: 'POST', body: { name: 'p' } });
+    expect(plain.body.provider).toBe('generic');
+    expect(PROVIDERS.at(-1)).toBe('generic');
   });
 
   test('an unknown provider or organization is refused', async () => {

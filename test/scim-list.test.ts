@@ -1,6 +1,13 @@
 /** Filtering, sorting and paging of SCIM lists (RFC 7644 §3.4.2, RFC 9865) through HTTP on real PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ENTERPRISE, GROUP_SCHEMA, type ScimClient, USER_SCHEMA, scimClient } from './support/scim-client.js';
+import {
+  ENTERPRISE,
+  GROUP_SCHEMA,
+  type ScimClient,
+  USER_SCHEMA,
+  scimClient,
+  userBody,
+} from './support/scim-client.js';
 import { type TestApp, createTenant, startTestApp } from './support/test-app.js';
 
 let t: TestApp;
@@ -229,6 +236,25 @@ describe('paging', () => {
     const bad = await scim.get('/Users?cursor=bm9wZQ');
     expect(bad.status).toBe(400);
     expect(bad.body.scimType).toBe('invalidCursor');
+  });
+
+  test('cursor pages report the total counted when the walk began', async () => {
+    const first = await scim.get('/Users?count=1&cursor=');
+    expect(first.body.totalResults).toBe(4);
+    const id = (await scim.post('/Users', userBody('late.comer@example.com'))).body.id as string;
+    try {
+      // The walk goes on with the total it started with; a new walk counts again.
+      const second = await scim.get(`/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+      expect(second.body.totalResults).toBe(4);
+      expect((await scim.get('/Users?count=1&cursor=')).body.totalResults).toBe(5);
+      // A first page that holds the whole list needs no count.
+      expect((await scim.get('/Users?count=100&cursor=')).body).toMatchObject({
+        totalResults: 5,
+        itemsPerPage: 5,
+      });
+    } finally {
+      expect((await scim.delete(`/Users/${id}`)).status).toBe(204);
+    }
   });
 
   test('POST /.search takes the same parameters in its body', async () => {

@@ -94,7 +94,7 @@ export function buildProgram(): Command {
     .requiredOption('--name <name>', 'directory name')
     .option(
       '--provider <provider>',
-      'identity provider (entra, okta, onelogin, jumpcloud, google, ...)',
+      'identity provider (entra, okta, onelogin, jumpcloud, google, rauthy, keycloak, ...)',
       'generic',
     )
     .action(async (o: { org: string; name: string; provider: string }) =>

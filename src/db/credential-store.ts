@@ -87,7 +87,11 @@ export async function insertCredential(db: Executor, c: NewCredential): Promise<
 
 /** A credential found for authentication, with the state of the directory a SCIM token belongs to. */
 export interface PresentedCredential extends Credential {
-  readonly directory: { readonly state: DirectoryState; readonly provider: string } | null;
+  readonly directory: {
+    readonly state: DirectoryState;
+    readonly provider: string;
+    readonly unknownAttributes: 'lenient' | 'strict' | null;
+  } | null;
 }
 
 /**
@@ -99,10 +103,15 @@ export async function selectCredentialBySecretHash(
   secretHash: Buffer,
 ): Promise<PresentedCredential | undefined> {
   const row = await queryOne<
-    CredentialRow & { directory_state: DirectoryState | null; directory_provider: string | null }
+    CredentialRow & {
+      directory_state: DirectoryState | null;
+      directory_provider: string | null;
+      directory_unknown_attributes: 'lenient' | 'strict' | null;
+    }
   >(
     db,
-    sql`select c.*, d.state as directory_state, d.provider as directory_provider
+    sql`select c.*, d.state as directory_state, d.provider as directory_provider,
+               d.unknown_attributes as directory_unknown_attributes
         from credentials c
         left join directories d on d.organization_id = c.organization_id and d.id = c.directory_id
         where c.secret_hash = ${secretHash}`,
@@ -112,7 +121,11 @@ export async function selectCredentialBySecretHash(
     ...toCredential(row),
     directory:
       row.directory_state && row.directory_provider
-        ? { state: row.directory_state, provider: row.directory_provider }
+        ? {
+            state: row.directory_state,
+            provider: row.directory_provider,
+            unknownAttributes: row.directory_unknown_attributes,
+          }
         : null,
   };
 }

@@ -22,6 +22,8 @@ export interface Database {
   readonly pool: Pool;
   readonly kind: 'embedded' | 'external';
   readonly poolSize: number;
+  /** How to open a connection outside the pool (the LISTEN session). */
+  readonly connection: pg.ClientConfig;
   /** Closes the pool and, when embedded, stops the PostgreSQL server. */
   close(): Promise<void>;
 }
@@ -42,9 +44,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (!options.databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, database: 'roster', log });
   }
-  const pool = new pg.Pool(
-    embedded ? { ...embedded.connection, ...common } : { connectionString: options.databaseUrl, ...common },
-  );
+  const connection: pg.ClientConfig = embedded
+    ? { ...embedded.connection }
+    : { connectionString: options.databaseUrl };
+  const pool = new pg.Pool({ ...connection, ...common });
   let closing = false;
   // An idle connection dropped by the server must not crash the process; the pool replaces it. Only the code
   // and message are logged: the error object carries the whole client. Drops during our own shutdown are expected.
@@ -56,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool,
     kind: server ? 'embedded' : 'external',
     poolSize,
+    connection,
     async close() {
       closing = true;
       await pool.end();

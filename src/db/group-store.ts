@@ -45,6 +45,25 @@ async function memberIds(db: Executor, statement: Query): Promise<string[]> {
   return (await query<{ member_id: string }>(db, statement)).map((r) => r.member_id);
 }
 
+/** One membership row added or removed: what `group.member_added`/`member_removed` events report. */
+export interface Membership {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly memberType: 'User' | 'Group';
+}
+
+const MEMBERSHIP = sql`group_id as "groupId", member_id as "memberId", member_type as "memberType"`;
+
+async function memberships(db: Executor, statement: Query): Promise<Membership[]> {
+  return inOrder(await query<Membership & Record<string, unknown>>(db, statement));
+}
+
+// RETURNING has no order; events of one statement come out by group, then member id (stable and repeatable).
+const inOrder = (rows: Membership[]): Membership[] =>
+  rows.sort((a, b) =>
+    a.groupId === b.groupId ? a.memberId.localeCompare(b.memberId) : a.groupId.localeCompare(b.groupId),
+  );
+
 function hotColumns(resource: Resource) {
   return {
     displayName: typeof resource.displayName === 'string' ? resource.displayName : '',
@@ -123,10 +142,36 @@ export async function deleteGroup(db: Executor, scope: DirectoryScope, id: strin
     db,
     sql`delete from scim_groups where ${where(scope)} and id = ${id} returning id`,
   );
-  if (rows.length === 0) return false;
-  // Its own member rows go with it (foreign key); its rows as a member of other groups go here.
-  await query(db, sql`delete from scim_group_members where ${where(scope)} and member_id = ${id}`);
-  return true;
+  return rows.length > 0;
+}
+
+/**
+ * Deletes every membership a group takes part in, as a member of other groups and as the group of its members,
+ * and returns them (the removals its deletion implies, reported before `group.deleted`).
+ */
+export async function deleteMembershipsOfGroup(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+): Promise<Membership[]> {
+  return memberships(
+    db,
+    sql`delete from scim_group_members
+        where ${where(scope)} and (member_id = ${id} or group_id = ${id})
+        returning ${MEMBERSHIP}`,
+  );
+}
+
+/** Deletes a user's memberships (before the user goes) and returns them. */
+export async function deleteMembershipsOfUser(
+  db: Executor,
+  scope: DirectoryScope,
+  userId: string,
+): Promise<Membership[]> {
+  return memberships(
+    db,
+    sql`delete from scim_group_members where ${where(scope)} and member_id = ${userId} returning ${MEMBERSHIP}`,
+  );
 }
 
 export async function selectGroups(
@@ -156,26 +201,26 @@ export async function countGroups(db: Executor, scope: DirectoryScope, filter: Q
 
 /**
  * Adds members that exist in this directory (users or groups, by id); unknown ids are skipped rather than failing
- * the whole request (IDP-QUIRKS §11.3: a 400 makes Okta drop its whole push). Returns the ids actually added.
+ * the whole request (IDP-QUIRKS §11.3: a 400 makes Okta drop its whole push). Returns the memberships actually
+ * added (not those that already existed) and how many requested ids named nothing in the directory.
  */
 export async function addMembers(
   db: Executor,
   scope: DirectoryScope,
   groupId: string,
   members: readonly MemberRef[],
-): Promise<string[]> {
+): Promise<{ added: Membership[]; unknown: number }> {
   const byId = new Map<string, string | null>();
+  let malformed = 0;
   for (const m of members) {
     const id = m.value.toLowerCase();
-    if (isUuid(id) && !byId.has(id)) byId.set(id, m.display ?? null);
+    if (!isUuid(id)) malformed++;
+    else if (!byId.has(id)) byId.set(id, m.display ?? null);
   }
-  if (byId.size === 0) return [];
-  return memberIds(
+  if (byId.size === 0) return { added: [], unknown: malformed };
+  const row = await queryOne<{ known: number; added: Membership[] }>(
     db,
-    sql`insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
-        select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, m.id, m.type, req.display
-        from unnest(${[...byId.keys()]}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
-        join (
+    sql`with known as (
           select u.id, 'User' as type from scim_users u
           where u.organization_id = ${scope.organizationId} and u.directory_id = ${scope.directoryId}
             and u.id = any(${[...byId.keys()]}::uuid[])
@@ -183,10 +228,18 @@ export async function addMembers(
           select g.id, 'Group' from scim_groups g
           where g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
             and g.id = any(${[...byId.keys()]}::uuid[]) and g.id <> ${groupId}
-        ) m on m.id = req.id
-        on conflict do nothing
-        returning member_id`,
+        ), inserted as (
+          insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
+          select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, k.id, k.type, req.display
+          from unnest(${[...byId.keys()]}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
+          join known k on k.id = req.id
+          on conflict do nothing
+          returning ${MEMBERSHIP}
+        )
+        select (select count(*) from known)::int as known,
+               coalesce((select json_agg(inserted) from inserted), '[]'::json) as added`,
   );
+  return { added: inOrder(row?.added ?? []), unknown: malformed + byId.size - (row?.known ?? 0) };
 }
 
 /** Removes the listed members; ids that are not members are ignored (IDP-QUIRKS §11.2). */
@@ -195,14 +248,14 @@ export async function removeMembers(
   scope: DirectoryScope,
   groupId: string,
   values: readonly string[],
-): Promise<string[]> {
+): Promise<Membership[]> {
   const ids = [...new Set(values.map((v) => v.toLowerCase()).filter(isUuid))];
   if (ids.length === 0) return [];
-  return memberIds(
+  return memberships(
     db,
     sql`delete from scim_group_members
         where ${where(scope)} and group_id = ${groupId} and member_id = any(${ids}::uuid[])
-        returning member_id`,
+        returning ${MEMBERSHIP}`,
   );
 }
 
@@ -222,10 +275,10 @@ export async function removeAllMembers(
   db: Executor,
   scope: DirectoryScope,
   groupId: string,
-): Promise<string[]> {
-  return memberIds(
+): Promise<Membership[]> {
+  return memberships(
     db,
-    sql`delete from scim_group_members where ${where(scope)} and group_id = ${groupId} returning member_id`,
+    sql`delete from scim_group_members where ${where(scope)} and group_id = ${groupId} returning ${MEMBERSHIP}`,
   );
 }
 

@@ -7,13 +7,19 @@ import type { Logger } from '../shared/logger.js';
 import { type Pool, query, sql } from './database.js';
 import * as m0001 from './migrations/0001-tenants.js';
 import * as m0002 from './migrations/0002-directory-resources.js';
+import * as m0003 from './migrations/0003-auth-notify.js';
+import * as m0004 from './migrations/0004-tolerance-counters.js';
+import * as m0005 from './migrations/0005-events.js';
+import * as m0006 from './migrations/0006-webhooks.js';
+import * as m0007 from './migrations/0007-read-api-indexes.js';
+import * as m0008 from './migrations/0008-directory-unknown-attributes.js';
 
 interface Migration {
   readonly name: string;
   readonly up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
 const MIGRATION_LOCK_KEY = 7_361_024_801;

@@ -1,4 +1,5 @@
 /** Organizations and directories. Every function takes the executor first and is scoped by organization. */
+import type { UnknownAttributePolicy } from '../scim/normalizations.js';
 import type { DirectoryId, OrganizationId } from '../shared/ids.js';
 import { type Executor, empty, query, queryOne, sql } from './database.js';
 
@@ -17,6 +18,8 @@ export interface Directory {
   readonly name: string;
   readonly provider: string;
   readonly state: DirectoryState;
+  /** Overrides the provider profile's unknown-attribute policy; null follows the profile. */
+  readonly unknownAttributes: UnknownAttributePolicy | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -32,6 +35,7 @@ interface DirectoryRow extends OrganizationRow {
   organization_id: string;
   provider: string;
   state: DirectoryState;
+  unknown_attributes: UnknownAttributePolicy | null;
 }
 
 const toOrganization = (r: OrganizationRow): Organization => ({
@@ -47,6 +51,7 @@ const toDirectory = (r: DirectoryRow): Directory => ({
   name: r.name,
   provider: r.provider,
   state: r.state,
+  unknownAttributes: r.unknown_attributes,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -149,13 +154,22 @@ export async function updateDirectory(
   db: Executor,
   organizationId: OrganizationId,
   id: DirectoryId,
-  changes: { name?: string | undefined; state?: DirectoryState | undefined },
+  changes: {
+    name?: string | undefined;
+    state?: DirectoryState | undefined;
+    unknownAttributes?: UnknownAttributePolicy | null | undefined;
+  },
 ): Promise<Directory | undefined> {
   const row = await queryOne<DirectoryRow>(
     db,
     sql`update directories set
           name = coalesce(${changes.name ?? null}, name),
           state = coalesce(${changes.state ?? null}, state),
+          unknown_attributes = ${
+            changes.unknownAttributes === undefined
+              ? sql`unknown_attributes`
+              : sql`${changes.unknownAttributes}`
+          },
           updated_at = now()
         where organization_id = ${organizationId} and id = ${id}
         returning *`,

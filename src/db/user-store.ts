@@ -57,6 +57,46 @@ export async function insertUser(
   return row!;
 }
 
+/**
+ * Inserts many users with one statement for the users and one for their emails, in the given order. A user that
+ * would break a unique key (userName, case-insensitively, against stored users or users earlier in `users`) is
+ * skipped, not an error: the caller reports it as the 409 a single insert would have raised. Returns the rows
+ * actually inserted, one per stored user, so per-row work in the same transaction (an event and an audit entry
+ * for each created user) can hang on them.
+ */
+export async function insertUsers(
+  db: Executor,
+  scope: DirectoryScope,
+  users: readonly { id: string; resource: Resource }[],
+): Promise<UserRow[]> {
+  if (users.length === 0) return [];
+  const columns = users.map((u) => hotColumns(u.resource));
+  const rows = await query<UserRow>(
+    db,
+    sql`insert into scim_users as r (organization_id, directory_id, id, user_name, external_id, display_name,
+                                    given_name, family_name, active, resource)
+        select ${scope.organizationId}, ${scope.directoryId}, u.id, u.user_name, u.external_id, u.display_name,
+               u.given_name, u.family_name, u.active, u.resource
+        from unnest(${users.map((u) => u.id)}::uuid[], ${columns.map((c) => c.userName)}::text[],
+                    ${columns.map((c) => c.externalId)}::text[], ${columns.map((c) => c.displayName)}::text[],
+                    ${columns.map((c) => c.givenName)}::text[], ${columns.map((c) => c.familyName)}::text[],
+                    ${columns.map((c) => c.active)}::boolean[],
+                    ${users.map((u) => JSON.stringify(u.resource))}::jsonb[])
+             with ordinality as u(id, user_name, external_id, display_name, given_name, family_name, active,
+                                  resource, position)
+        order by u.position
+        on conflict do nothing
+        returning ${USER_COLUMNS}`,
+  );
+  const inserted = new Set(rows.map((r) => r.id));
+  await insertEmails(
+    db,
+    scope,
+    users.filter((u) => inserted.has(u.id)),
+  );
+  return rows;
+}
+
 /** Replaces the stored resource; bumps the version. `undefined` when the user does not exist. */
 export async function updateUser(
   db: Executor,
@@ -112,7 +152,7 @@ export async function selectUserWithGroups(
   );
 }
 
-/** Deletes a user and its memberships; false when it did not exist. */
+/** Deletes a user (its memberships first: `deleteMembershipsOfUser`); false when it did not exist. */
 export async function deleteUser(db: Executor, scope: DirectoryScope, id: string): Promise<boolean> {
   const rows = await query(
     db,
@@ -120,14 +160,7 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
         where organization_id = ${scope.organizationId} and directory_id = ${scope.directoryId} and id = ${id}
         returning id`,
   );
-  if (rows.length === 0) return false;
-  await query(
-    db,
-    sql`delete from scim_group_members
-        where organization_id = ${scope.organizationId} and directory_id = ${scope.directoryId}
-          and member_id = ${id}`,
-  );
-  return true;
+  return rows.length > 0;
 }
 
 /** A page of users matching `where` (a compiled filter over alias `r`), ordered by `orderBy`. */
@@ -138,14 +171,51 @@ export async function selectUsers(
   page: { where: Query; orderBy: Query; offset: number; limit: number },
   withGroups: boolean,
 ): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
-  const groups = withGroups ? groupsJsonOf(scope, sql`r.id`) : sql`'[]'::json`;
+  if (!withGroups) {
+    return query<UserRow & { groups: UserGroupRow[] }>(
+      db,
+      sql`select ${USER_COLUMNS}, '[]'::json as groups from scim_users r
+          where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+            and (${page.where})
+          order by ${page.orderBy}
+          offset ${page.offset} limit ${page.limit}`,
+    );
+  }
+  // The page's groups are walked for the whole page at once (one pass over memberships per nesting level), not
+  // per row: a per-row walk planned on stale statistics (a bulk of memberships just added) scanned the
+  // membership table once per user.
   return query<UserRow & { groups: UserGroupRow[] }>(
     db,
-    sql`select ${USER_COLUMNS}, ${groups} as groups from scim_users r
-        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and (${page.where})
-        order by ${page.orderBy}
-        offset ${page.offset} limit ${page.limit}`,
+    sql`
+    with recursive page as materialized (
+      select ${USER_COLUMNS}, row_number() over (order by ${page.orderBy}) as ord from scim_users r
+      where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+        and (${page.where})
+      order by ${page.orderBy}
+      offset ${page.offset} limit ${page.limit}
+    ), reach(user_id, group_id, direct, path) as (
+      select m.member_id, m.group_id, true, array[m.group_id]
+      from scim_group_members m
+      where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+        and m.member_id in (select id from page)
+      union all
+      select reach.user_id, m.group_id, false, reach.path || m.group_id
+      from reach
+      join scim_group_members m on m.organization_id = ${scope.organizationId}
+           and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
+      where not m.group_id = any(reach.path)
+    ), grouped as (
+      select d.user_id,
+             json_agg(json_build_object('group_id', g.id, 'display', g.display_name, 'direct', d.direct)
+                      order by g.display_name) as groups
+      from (select user_id, group_id, bool_or(direct) as direct from reach group by user_id, group_id) d
+      join scim_groups g on g.organization_id = ${scope.organizationId}
+           and g.directory_id = ${scope.directoryId} and g.id = d.group_id
+      group by d.user_id
+    )
+    select p.id, p.resource, p.version, p.created_at, p.updated_at, coalesce(grouped.groups, '[]'::json) as groups
+    from page p left join grouped on grouped.user_id = p.id
+    order by p.ord`,
   );
 }
 
@@ -166,19 +236,35 @@ async function replaceEmails(db: Executor, scope: DirectoryScope, userId: string
         where organization_id = ${scope.organizationId} and directory_id = ${scope.directoryId}
           and user_id = ${userId}`,
   );
-  const emails = Array.isArray(resource.emails) ? (resource.emails as Record<string, unknown>[]) : [];
-  const rows = emails
-    .map((e, position) => ({ position, value: str(e.value), type: str(e.type), primary: e.primary === true }))
-    .filter(
-      (e): e is { position: number; value: string; type: string | null; primary: boolean } => !!e.value,
-    );
+  await insertEmails(db, scope, [{ id: userId, resource }]);
+}
+
+/** The `scim_user_emails` rows of users that have none yet, in one statement. */
+async function insertEmails(
+  db: Executor,
+  scope: DirectoryScope,
+  users: readonly { id: string; resource: Resource }[],
+) {
+  const rows = users.flatMap(({ id, resource }) => {
+    const emails = Array.isArray(resource.emails) ? (resource.emails as Record<string, unknown>[]) : [];
+    return emails
+      .map((e, position) => ({
+        id,
+        position,
+        value: str(e.value),
+        type: str(e.type),
+        primary: e.primary === true,
+      }))
+      .filter((e): e is typeof e & { value: string } => !!e.value);
+  });
   if (rows.length === 0) return;
   await query(
     db,
     sql`insert into scim_user_emails (organization_id, directory_id, user_id, position, value, type, is_primary)
-        select ${scope.organizationId}, ${scope.directoryId}, ${userId}, e.position, e.value, e.type, e.is_primary
-        from unnest(${rows.map((r) => r.position)}::int[], ${rows.map((r) => r.value)}::text[],
-                    ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.primary)}::boolean[])
-             as e(position, value, type, is_primary)`,
+        select ${scope.organizationId}, ${scope.directoryId}, e.user_id, e.position, e.value, e.type, e.is_primary
+        from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.position)}::int[],
+                    ${rows.map((r) => r.value)}::text[], ${rows.map((r) => r.type)}::text[],
+                    ${rows.map((r) => r.primary)}::boolean[])
+             as e(user_id, position, value, type, is_primary)`,
   );
 }

@@ -3,6 +3,7 @@
  * member, so a PATCH adding k members costs O(k) and concurrent PATCHes of one group all land.
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
+import { appendEvents } from '../db/event-store.js';
 import { GROUP_TABLE } from '../db/filter-sql.js';
 import * as store from '../db/group-store.js';
 import type { GroupRow } from '../db/group-store.js';
@@ -10,12 +11,15 @@ import { jsonEqual } from '../scim/attribute-values.js';
 import { GROUP_RESOURCE_SCHEMAS } from '../scim/core-schemas.js';
 import type { Member, MemberChange } from '../scim/group-members.js';
 import type { ListQuery } from '../scim/list-response.js';
+import { type Tolerance, tolerate } from '../scim/normalizations.js';
+import { ScimError } from '../scim/scim-error.js';
+import { type MembershipChange, groupEvents, memberEvents } from '../events/directory-events.js';
 import { applyPatch, parsePatchRequest } from '../scim/patch.js';
 import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, planList, totalOf } from './resource-list.js';
+import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface GroupResult {
@@ -33,17 +37,31 @@ function withoutMembers(resource: Record<string, unknown>): {
   return { resource: rest, members: Array.isArray(members) ? (members as Member[]) : [] };
 }
 
-export async function createGroup(pool: Pool, scope: DirectoryScope, body: unknown): Promise<GroupResult> {
+export async function createGroup(
+  pool: Pool,
+  scope: DirectoryScope,
+  body: unknown,
+  tolerance: Tolerance,
+): Promise<GroupResult> {
+  return transaction(pool, (tx) => createGroupIn(tx, scope, body, tolerance));
+}
+
+/** {@link createGroup} inside a transaction the caller owns (a bulk cycle, RFC 7644 §3.7.1). */
+export async function createGroupIn(
+  tx: Executor,
+  scope: DirectoryScope,
+  body: unknown,
+  tolerance: Tolerance,
+): Promise<GroupResult> {
   const { resource, members } = withoutMembers(
-    toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'create').resource,
+    toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'create', tolerance).resource,
   );
   const id = newUuidV7();
-  const row = await transaction(pool, async (tx) => {
-    const created = await store.insertGroup(tx, scope, id, resource);
-    await store.addMembers(tx, scope, id, members);
-    return created;
-  });
-  return { row, members: await membersOf(pool, scope, id) };
+  const row = await store.insertGroup(tx, scope, id, resource);
+  const added = await addMembers(tx, scope, id, members, tolerance);
+  const result = { row, members: await membersOf(tx, scope, id) };
+  await appendEvents(tx, scope, [...groupEvents(undefined, row), ...memberEvents(added)]);
+  return result;
 }
 
 export async function getGroup(
@@ -65,12 +83,26 @@ export async function replaceGroup(
   id: string,
   body: unknown,
   ifMatch: string | undefined,
+  tolerance: Tolerance,
+): Promise<GroupResult | undefined> {
+  if (!isUuid(id)) return undefined;
+  return transaction(pool, (tx) => replaceGroupIn(tx, scope, id, body, ifMatch, tolerance));
+}
+
+/** {@link replaceGroup} inside a transaction the caller owns. */
+export async function replaceGroupIn(
+  tx: Executor,
+  scope: DirectoryScope,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+  tolerance: Tolerance,
 ): Promise<GroupResult | undefined> {
   if (!isUuid(id)) return undefined;
   const { resource, members } = withoutMembers(
-    toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'replace').resource,
+    toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'replace', tolerance).resource,
   );
-  return writeGroup(pool, scope, id, ifMatch, (current) => {
+  return writeGroup(tx, scope, id, ifMatch, tolerance, (current) => {
     assertImmutableUnchanged(current, resource, GROUP_RESOURCE_SCHEMAS);
     return { resource, members: [{ kind: 'replace', members }] };
   });
@@ -82,11 +114,21 @@ export async function patchGroup(
   id: string,
   body: unknown,
   ifMatch: string | undefined,
+  tolerance: Tolerance,
+  loadMembers = true,
 ): Promise<GroupResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const operations = parsePatchRequest(body);
-  return writeGroup(pool, scope, id, ifMatch, (current) =>
-    applyPatch(current, operations, GROUP_RESOURCE_SCHEMAS),
+  const operations = parsePatchRequest(body, tolerance);
+  return transaction(pool, (tx) =>
+    writeGroup(
+      tx,
+      scope,
+      id,
+      ifMatch,
+      tolerance,
+      (current) => applyPatch(current, operations, GROUP_RESOURCE_SCHEMAS, tolerance),
+      loadMembers,
+    ),
   );
 }
 
@@ -101,7 +143,14 @@ export async function deleteGroup(
     const current = await store.selectGroup(tx, scope, id, { forUpdate: true });
     if (!current) return false;
     checkIfMatch(ifMatch, current.version);
-    return store.deleteGroup(tx, scope, id);
+    // The removals a deletion implies come first, then the deletion (ARCHITECTURE.md, events).
+    const removed = await store.deleteMembershipsOfGroup(tx, scope, id);
+    await store.deleteGroup(tx, scope, id);
+    await appendEvents(tx, scope, [
+      ...memberEvents(removed.map((m) => ({ change: 'removed' as const, ...m }))),
+      ...groupEvents(current, undefined),
+    ]);
+    return true;
   });
 }
 
@@ -123,9 +172,8 @@ export async function listGroups(
   const count = () => store.countGroups(pool, scope, plan.where);
   if (q.count === 0) return { results: [], totalResults: await count() };
   const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, GROUP_TABLE, keyset) : plan);
-  const { rows, ...cursors } = cursorPage(fetched, q, keyset);
-  const totalResults =
-    keyset || q.startIndex === undefined ? await count() : await totalOf(q, plan, rows.length, count);
+  const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
+  const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   const members = loadMembers
     ? await membersByGroup(
         pool,
@@ -140,74 +188,95 @@ export async function listGroups(
   };
 }
 
+/** Locks the group, checks `If-Match`, applies `change(current)`, and reads the members, all in `tx`. */
 async function writeGroup(
-  pool: Pool,
+  tx: Executor,
   scope: DirectoryScope,
   id: string,
   ifMatch: string | undefined,
+  tolerance: Tolerance,
   change: (current: Record<string, unknown>) => {
     resource: Record<string, unknown>;
     members: readonly MemberChange[];
   },
+  loadMembers = true,
 ): Promise<GroupResult | undefined> {
-  const row = await transaction(pool, async (tx) => {
-    const current = await store.selectGroup(tx, scope, id, { forUpdate: true });
-    if (!current) return undefined;
-    checkIfMatch(ifMatch, current.version);
-    const next = change(current.resource);
-    const membershipChanged = await applyMemberChanges(tx, scope, id, next.members);
-    if (!jsonEqual(current.resource, next.resource)) return store.updateGroup(tx, scope, id, next.resource);
-    return membershipChanged ? store.touchGroup(tx, scope, id) : current;
-  });
+  const current = await store.selectGroup(tx, scope, id, { forUpdate: true });
+  if (!current) return undefined;
+  checkIfMatch(ifMatch, current.version);
+  const next = change(current.resource);
+  const memberships = await applyMemberChanges(tx, scope, id, next.members, tolerance);
+  const row = !jsonEqual(current.resource, next.resource)
+    ? await store.updateGroup(tx, scope, id, next.resource)
+    : memberships.length > 0
+      ? await store.touchGroup(tx, scope, id)
+      : current;
   if (!row) return undefined;
-  return { row, members: await membersOf(pool, scope, id) };
+  // A response without members (Entra's 204, `excludedAttributes=members`) does not read a large group back.
+  const result = { row, members: loadMembers ? await membersOf(tx, scope, id) : undefined };
+  // Membership changes are their own events and do not also make a `group.updated` (ARCHITECTURE.md).
+  await appendEvents(tx, scope, [...groupEvents(current, row), ...memberEvents(memberships)]);
+  return result;
 }
 
-/** Applies membership changes in operation order; true when any row changed. */
+/** Adds members, skipping ids that name nothing in the directory (counted as a tolerated input). */
+async function addMembers(
+  tx: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+  members: readonly Member[],
+  tolerance: Tolerance,
+): Promise<MembershipChange[]> {
+  const { added, unknown } = await store.addMembers(tx, scope, groupId, members);
+  if (unknown > 0 && !tolerate(tolerance, 'unknown-members-skipped')) {
+    throw ScimError.invalidValue(`${unknown} member id(s) name no user or group in this directory`);
+  }
+  return added.map((m) => ({ change: 'added', ...m }));
+}
+
+/** Applies membership changes in operation order; returns the rows added and removed, in that order. */
 async function applyMemberChanges(
   tx: Executor,
   scope: DirectoryScope,
   groupId: string,
   changes: readonly MemberChange[],
-): Promise<boolean> {
-  let changed = false;
+  tolerance: Tolerance,
+): Promise<MembershipChange[]> {
+  const applied: MembershipChange[] = [];
+  const removed = (rows: readonly store.Membership[]) =>
+    applied.push(...rows.map((m) => ({ change: 'removed' as const, ...m })));
   for (const change of changes) {
-    let touched: string[];
-    if (change.kind === 'add') touched = await store.addMembers(tx, scope, groupId, change.members);
-    else if (change.kind === 'remove') touched = await store.removeMembers(tx, scope, groupId, change.values);
-    else if (change.kind === 'removeAll') touched = await store.removeAllMembers(tx, scope, groupId);
+    if (change.kind === 'add')
+      applied.push(...(await addMembers(tx, scope, groupId, change.members, tolerance)));
+    else if (change.kind === 'remove') removed(await store.removeMembers(tx, scope, groupId, change.values));
+    else if (change.kind === 'removeAll') removed(await store.removeAllMembers(tx, scope, groupId));
     else {
       // Replace touches only the difference, so re-sending the same list (authentik, Keycloak PUT the full
-      // group every cycle) changes nothing and keeps the version.
+      // group every cycle) changes nothing, keeps the version and emits no event.
       const current = new Set(await store.selectMemberIds(tx, scope, groupId));
       const wanted = new Set(change.members.map((m) => m.value.toLowerCase()));
-      touched = [
-        ...(await store.removeMembers(
+      removed(
+        await store.removeMembers(
           tx,
           scope,
           groupId,
           [...current].filter((id) => !wanted.has(id)),
-        )),
-        ...(await store.addMembers(
-          tx,
-          scope,
-          groupId,
-          change.members.filter((m) => !current.has(m.value.toLowerCase())),
-        )),
-      ];
+        ),
+      );
+      const fresh = change.members.filter((m) => !current.has(m.value.toLowerCase()));
+      applied.push(...(await addMembers(tx, scope, groupId, fresh, tolerance)));
     }
-    changed ||= touched.length > 0;
   }
-  return changed;
+  return applied;
 }
 
-async function membersOf(pool: Pool, scope: DirectoryScope, id: string): Promise<MemberView[]> {
-  return (await membersByGroup(pool, scope, [id])).get(id) ?? [];
+async function membersOf(db: Executor, scope: DirectoryScope, id: string): Promise<MemberView[]> {
+  return (await membersByGroup(db, scope, [id])).get(id) ?? [];
 }
 
-async function membersByGroup(pool: Pool, scope: DirectoryScope, ids: readonly string[]) {
+async function membersByGroup(db: Executor, scope: DirectoryScope, ids: readonly string[]) {
   const byGroup = new Map<string, MemberView[]>();
-  for (const m of await store.selectMembers(pool, scope, ids)) {
+  for (const m of await store.selectMembers(db, scope, ids)) {
     const list = byGroup.get(m.group_id) ?? [];
     list.push({ value: m.member_id, display: m.display, type: m.member_type });
     byGroup.set(m.group_id, list);

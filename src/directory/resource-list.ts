@@ -20,6 +20,8 @@ export interface ListPlan {
 export interface Keyset {
   direction: 'after' | 'before';
   id: string;
+  /** `totalResults` as counted on the first page of this cursor walk. */
+  total?: number;
 }
 
 /** Compiles the query's filter and sort into SQL over alias `r`. */
@@ -45,15 +47,38 @@ export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): L
   return { where, orderBy, offset: q.startIndex - 1, limit: q.count };
 }
 
-/** RFC 9865 cursors are opaque: base64url of a direction and an id. Keyset order is by id. */
+/**
+ * RFC 9865 cursors are opaque: base64url of a direction, an id and the walk's `totalResults`
+ * (`a:<id>:<total>`). Keyset order is by id.
+ */
 export function decodeCursor(q: ListQuery): Keyset | undefined {
   if (q.cursor === undefined || q.cursor === '') return undefined;
   if (q.sortBy) throw ScimError.invalidValue('cursor paging is by id; sortBy cannot be combined with cursor');
   const text = Buffer.from(q.cursor, 'base64url').toString('utf8');
-  const direction = text.startsWith('a:') ? 'after' : text.startsWith('b:') ? 'before' : undefined;
-  const id = text.slice(2);
-  if (!direction || !isUuid(id)) throw ScimError.invalidCursor('the cursor is not one this server issued');
-  return { direction, id };
+  const [prefix, id, total] = text.split(':');
+  const direction = prefix === 'a' ? 'after' : prefix === 'b' ? 'before' : undefined;
+  if (!direction || !id || !isUuid(id) || (total !== undefined && !/^\d{1,12}$/.test(total))) {
+    throw ScimError.invalidCursor('the cursor is not one this server issued');
+  }
+  return { direction, id, ...(total !== undefined ? { total: Number(total) } : {}) };
+}
+
+/**
+ * `totalResults` of a page. Index paging: exact (see `totalOf`). Cursor paging (RFC 9865): counted on the first
+ * page of a walk, unless that page holds the whole list, and carried in the cursors after that, so later pages
+ * cost only their keyset read; it is the total as of the walk's start.
+ */
+export async function pageTotal(
+  q: ListQuery,
+  plan: ListPlan,
+  keyset: Keyset | undefined,
+  fetched: number,
+  count: () => Promise<number>,
+): Promise<number> {
+  if (keyset?.total !== undefined) return keyset.total;
+  if (q.cursor !== undefined) return !keyset && fetched <= q.count ? fetched : count();
+  if (q.startIndex === undefined) return count();
+  return totalOf(q, plan, fetched, count);
 }
 
 /**
@@ -64,6 +89,7 @@ export function cursorPage<T extends { id: string }>(
   fetched: T[],
   q: ListQuery,
   keyset: Keyset | undefined,
+  total: number,
 ): { rows: T[]; nextCursor?: string; previousCursor?: string } {
   if (q.cursor === undefined) return { rows: fetched };
   const backwards = keyset?.direction === 'before';
@@ -72,7 +98,8 @@ export function cursorPage<T extends { id: string }>(
   if (backwards) rows.reverse();
   const first = rows[0];
   const last = rows.at(-1);
-  const encode = (prefix: 'a' | 'b', id: string) => Buffer.from(`${prefix}:${id}`).toString('base64url');
+  const encode = (prefix: 'a' | 'b', id: string) =>
+    Buffer.from(`${prefix}:${id}:${total}`).toString('base64url');
   const hasNext = last !== undefined && (backwards || extra);
   const hasPrevious = first !== undefined && keyset !== undefined && (!backwards || extra);
   return {

@@ -2,20 +2,24 @@
  * User use cases. Each write runs in one transaction that locks the row it changes (RFC 7644 §3.14 versions are
  * checked under that lock), so concurrent writers serialise per user and `If-Match` is race-free.
  */
-import { type Pool, transaction } from '../db/database.js';
+import { type Executor, type Pool, transaction } from '../db/database.js';
 import { USER_TABLE } from '../db/filter-sql.js';
-import { selectGroupsOfUser } from '../db/group-store.js';
+import { appendEvents } from '../db/event-store.js';
+import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
+import { memberEvents, userEvents } from '../events/directory-events.js';
 import * as store from '../db/user-store.js';
 import type { UserRow } from '../db/user-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
 import { USER_RESOURCE_SCHEMAS } from '../scim/core-schemas.js';
 import type { ListQuery } from '../scim/list-response.js';
+import type { Tolerance } from '../scim/normalizations.js';
 import { applyPatch, parsePatchRequest } from '../scim/patch.js';
 import type { GroupRef } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
+import { ScimError } from '../scim/scim-error.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, planList, totalOf } from './resource-list.js';
+import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface UserResult {
@@ -23,10 +27,88 @@ export interface UserResult {
   readonly groups: readonly GroupRef[];
 }
 
-export async function createUser(pool: Pool, scope: DirectoryScope, body: unknown): Promise<UserResult> {
-  const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'create');
-  const row = await transaction(pool, (tx) => store.insertUser(tx, scope, newUuidV7(), resource));
+export async function createUser(
+  pool: Pool,
+  scope: DirectoryScope,
+  body: unknown,
+  tolerance: Tolerance,
+): Promise<UserResult> {
+  return transaction(pool, (tx) => createUserIn(tx, scope, body, tolerance));
+}
+
+/** {@link createUser} inside a transaction the caller owns (a bulk cycle, RFC 7644 §3.7.1). */
+export async function createUserIn(
+  tx: Executor,
+  scope: DirectoryScope,
+  body: unknown,
+  tolerance: Tolerance,
+): Promise<UserResult> {
+  const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'create', tolerance);
+  const row = await store.insertUser(tx, scope, newUuidV7(), resource);
+  await appendEvents(tx, scope, userEvents(undefined, row));
   return { row, groups: [] };
+}
+
+/**
+ * Creates many users in one transaction with set-based SQL (bulk, RFC 7644 §3.7). The outcome of each body is
+ * what {@link createUser} would give if the bodies were POSTed one after another: the user, or the `ScimError`
+ * (400 for an invalid body, 409 `uniqueness` for a userName taken by a stored user or an earlier body). With
+ * `stopAfterErrors`, the run stops at that error, as sequential POSTs would have: bodies after it are not created
+ * and get no outcome, so the result may be shorter than `bodies`.
+ */
+export async function createUsers(
+  pool: Pool,
+  scope: DirectoryScope,
+  bodies: readonly unknown[],
+  tolerance: Tolerance,
+  stopAfterErrors = Infinity,
+): Promise<(UserResult | ScimError)[]> {
+  const outcomes: (UserResult | ScimError | undefined)[] = [];
+  const candidates: { index: number; id: string; resource: Record<string, unknown> }[] = [];
+  let errors = 0;
+  for (const [index, body] of bodies.entries()) {
+    if (errors >= stopAfterErrors) break;
+    try {
+      const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'create', tolerance);
+      candidates.push({ index, id: newUuidV7(), resource });
+    } catch (error) {
+      if (!(error instanceof ScimError)) throw error;
+      outcomes[index] = error;
+      errors++;
+    }
+  }
+  return transaction(pool, async (tx) => {
+    const inserted = new Map((await store.insertUsers(tx, scope, candidates)).map((row) => [row.id, row]));
+    for (const c of candidates) {
+      const row = inserted.get(c.id);
+      outcomes[c.index] = row
+        ? { row, groups: [] }
+        : ScimError.uniqueness(
+            `userName "${String(c.resource.userName)}" is already taken in this directory`,
+          );
+    }
+    // Where sequential POSTs would have stopped; users inserted after that point are taken back before commit.
+    const stop = stopIndex(outcomes, stopAfterErrors);
+    const beyond = candidates.filter((c) => c.index > stop && inserted.has(c.id));
+    for (const c of beyond) await store.deleteUser(tx, scope, c.id);
+    const kept = outcomes.slice(0, stop + 1).filter((o) => o !== undefined);
+    // One `user.created` per user kept, in request order, committed with the rows.
+    await appendEvents(
+      tx,
+      scope,
+      kept.flatMap((o) => (o instanceof ScimError ? [] : userEvents(undefined, o.row))),
+    );
+    return kept;
+  });
+}
+
+/** The position of the error that exhausts `allowed`, or the last position when none does. */
+function stopIndex(outcomes: readonly (UserResult | ScimError | undefined)[], allowed: number): number {
+  let errors = 0;
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome instanceof ScimError && ++errors >= allowed) return index;
+  }
+  return outcomes.length - 1;
 }
 
 export async function getUser(
@@ -54,10 +136,24 @@ export async function replaceUser(
   id: string,
   body: unknown,
   ifMatch: string | undefined,
+  tolerance: Tolerance,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'replace');
-  return writeUser(pool, scope, id, ifMatch, (current) => {
+  return transaction(pool, (tx) => replaceUserIn(tx, scope, id, body, ifMatch, tolerance));
+}
+
+/** {@link replaceUser} inside a transaction the caller owns. */
+export async function replaceUserIn(
+  tx: Executor,
+  scope: DirectoryScope,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+  tolerance: Tolerance,
+): Promise<UserResult | undefined> {
+  if (!isUuid(id)) return undefined;
+  const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'replace', tolerance);
+  return writeUser(tx, scope, id, ifMatch, (current) => {
     assertImmutableUnchanged(current, resource, USER_RESOURCE_SCHEMAS);
     return resource;
   });
@@ -70,15 +166,18 @@ export async function patchUser(
   id: string,
   body: unknown,
   ifMatch: string | undefined,
+  tolerance: Tolerance,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const operations = parsePatchRequest(body);
-  return writeUser(
-    pool,
-    scope,
-    id,
-    ifMatch,
-    (current) => applyPatch(current, operations, USER_RESOURCE_SCHEMAS).resource,
+  const operations = parsePatchRequest(body, tolerance);
+  return transaction(pool, (tx) =>
+    writeUser(
+      tx,
+      scope,
+      id,
+      ifMatch,
+      (current) => applyPatch(current, operations, USER_RESOURCE_SCHEMAS, tolerance).resource,
+    ),
   );
 }
 
@@ -93,7 +192,14 @@ export async function deleteUser(
     const current = await store.selectUser(tx, scope, id, { forUpdate: true });
     if (!current) return false;
     checkIfMatch(ifMatch, current.version);
-    return store.deleteUser(tx, scope, id);
+    // The removals a deletion implies come first, then the deletion (ARCHITECTURE.md, events).
+    const removed = await deleteMembershipsOfUser(tx, scope, id);
+    await store.deleteUser(tx, scope, id);
+    await appendEvents(tx, scope, [
+      ...memberEvents(removed.map((m) => ({ change: 'removed' as const, ...m }))),
+      ...userEvents(current, undefined),
+    ]);
+    return true;
   });
 }
 
@@ -121,9 +227,8 @@ export async function listUsers(
     keyset ? planList(q, USER_TABLE, keyset) : plan,
     withGroups,
   );
-  const { rows, ...cursors } = cursorPage(fetched, q, keyset);
-  const totalResults =
-    keyset || q.startIndex === undefined ? await count() : await totalOf(q, plan, rows.length, count);
+  const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
+  const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   return {
     results: rows.map(({ groups, ...row }) => ({ row, groups: groups.map(toGroupRef) })),
     totalResults,
@@ -131,22 +236,23 @@ export async function listUsers(
   };
 }
 
+/** Locks the user, checks `If-Match`, writes `change(current)`, and reads the user's groups, all in `tx`. */
 async function writeUser(
-  pool: Pool,
+  tx: Executor,
   scope: DirectoryScope,
   id: string,
   ifMatch: string | undefined,
   change: (current: Record<string, unknown>) => Record<string, unknown>,
 ): Promise<UserResult | undefined> {
-  const row = await transaction(pool, async (tx) => {
-    const current = await store.selectUser(tx, scope, id, { forUpdate: true });
-    if (!current) return undefined;
-    checkIfMatch(ifMatch, current.version);
-    const next = change(current.resource);
-    // IdPs re-send full state every sync cycle: an unchanged resource keeps its version and ETag.
-    if (jsonEqual(current.resource, next)) return current;
-    return store.updateUser(tx, scope, id, next);
-  });
+  const current = await store.selectUser(tx, scope, id, { forUpdate: true });
+  if (!current) return undefined;
+  checkIfMatch(ifMatch, current.version);
+  const next = change(current.resource);
+  // IdPs re-send full state every sync cycle: an unchanged resource keeps its version and ETag, and a change
+  // that alters nothing normalized emits no event.
+  const row = jsonEqual(current.resource, next) ? current : await store.updateUser(tx, scope, id, next);
   if (!row) return undefined;
-  return { row, groups: (await selectGroupsOfUser(pool, scope, id)).map(toGroupRef) };
+  const result = { row, groups: (await selectGroupsOfUser(tx, scope, id)).map(toGroupRef) };
+  if (row !== current) await appendEvents(tx, scope, userEvents(current, row));
+  return result;
 }

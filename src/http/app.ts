@@ -7,6 +7,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { randomUUID } from 'node:crypto';
 import { type Config, formatHost } from '../config.js';
 import type { Database } from '../db/database.js';
+import { type Subscription, listenForNotifications } from '../db/notifications.js';
+import { ToleranceRecorder } from '../directory/tolerance-recorder.js';
+import { startEventRetention } from '../events/event-retention.js';
+import { SecretBox } from '../shared/secret-box.js';
+import { CredentialCache } from '../tenants/credential-cache.js';
+import { DeliveryWorker } from '../webhooks/delivery-worker.js';
 import { adminPlugin } from './admin/admin-plugin.js';
 import type { AppContext } from './app-context.js';
 import { healthRoutes } from './health-routes.js';
@@ -21,8 +27,11 @@ export interface AppDependencies {
   log: FastifyBaseLogger;
   metrics: Metrics;
   now?: () => Date;
+  /** `false`: this process does not deliver webhooks (another node does). */
+  webhookWorker?: boolean;
 }
 
+const TOLERANCE_FLUSH_MS = 5_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -48,17 +57,79 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false },
   });
 
+  const credentialCache = new CredentialCache(10_000, config.credentialCacheSeconds * 1000);
+  const secretBox = new SecretBox(config.webhookSecretsKey);
+  const now = deps.now ?? (() => new Date());
+  const worker =
+    deps.webhookWorker === false
+      ? undefined
+      : new DeliveryWorker({
+          connection: deps.db.connection,
+          concurrency: config.webhookConcurrency,
+          timeoutMs: config.webhookTimeoutMs,
+          sweepMs: config.webhookSweepMs,
+          allowPrivate: config.allowPrivateWebhooks,
+          box: secretBox,
+          now,
+          log: deps.log,
+        });
+  // One LISTEN session per node for every channel.
+  const subscriptions = new Map<string, Subscription>();
+  if (config.credentialCacheSeconds > 0) {
+    subscriptions.set('roster_auth', {
+      onNotify: () => credentialCache.invalidate(),
+      onListening: () => credentialCache.setLive(true),
+      onReset: () => credentialCache.setLive(false),
+    });
+  }
+  if (worker) {
+    subscriptions.set('roster_events', {
+      onNotify: (directoryId) => worker.notify(directoryId),
+      // Anything committed while nobody listened is found by a full sweep.
+      onListening: () => worker.sweep(),
+      onReset: () => undefined,
+    });
+  }
+  if (subscriptions.size > 0) {
+    const listener = listenForNotifications(deps.db.connection, subscriptions, deps.log);
+    app.addHook('onClose', () => listener.close());
+  }
+  if (worker) {
+    worker.start();
+    // `roster serve` closes the app before the database: deliveries in flight store their progress first.
+    app.addHook('onClose', () => worker.stop());
+  }
+
+  const tolerance = new ToleranceRecorder({
+    normalized: (provider, normalization) => deps.metrics.normalizations.inc({ provider, normalization }),
+    ignored: (provider) => deps.metrics.ignoredInputs.inc({ provider }),
+  });
+  tolerance.start(deps.db.pool, TOLERANCE_FLUSH_MS, deps.log);
+  app.addHook('onClose', () =>
+    tolerance.stop(deps.db.pool).catch(() => deps.log.warn('could not record the last tolerance counters')),
+  );
+
+  const retention = startEventRetention(deps.db.pool, config.eventRetentionDays, 3_600_000, deps.log);
+  app.addHook('onClose', async () => retention.stop());
+
+  let listeningUrl: string | undefined;
   const ctx: AppContext = {
     config,
     db: deps.db,
     metrics: deps.metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
-    now: deps.now ?? (() => new Date()),
+    credentialCache,
+    tolerance,
+    now,
+    secretBox,
     publicUrl: () => {
       if (config.publicUrlExplicit) return config.publicUrl;
+      if (listeningUrl) return listeningUrl;
       const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      return `http://${formatHost(config.host)}:${port}`;
+      if (typeof address !== 'object' || !address) return `http://${formatHost(config.host)}:${config.port}`;
+      // Once listening, the address is fixed: remember it rather than ask the socket on every request.
+      listeningUrl = `http://${formatHost(config.host)}:${address.port}`;
+      return listeningUrl;
     },
   };
 

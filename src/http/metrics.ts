@@ -11,6 +11,10 @@ export interface Metrics {
   readonly duration: Histogram<'method' | 'route' | 'status'>;
   readonly authFailures: Counter<'surface' | 'reason'>;
   readonly rateLimited: Counter<'surface'>;
+  /** Request normalizations applied, by provider profile and normalization name (bounded label values). */
+  readonly normalizations: Counter<'provider' | 'normalization'>;
+  /** Request inputs Roster did not understand, by provider profile (the paths are per directory, in the API). */
+  readonly ignoredInputs: Counter<'provider'>;
 }
 
 export function createMetrics(pool: Pool, poolSize: number): Metrics {
@@ -41,6 +45,18 @@ export function createMetrics(pool: Pool, poolSize: number): Metrics {
     labelNames: ['surface'] as const,
     registers: [registry],
   });
+  const normalizations = new Counter({
+    name: 'roster_scim_normalizations_total',
+    help: "Normalizations applied to identity providers' SCIM requests, by provider profile and normalization",
+    labelNames: ['provider', 'normalization'] as const,
+    registers: [registry],
+  });
+  const ignoredInputs = new Counter({
+    name: 'roster_scim_ignored_inputs_total',
+    help: 'Attributes in SCIM requests that Roster did not understand, by provider profile',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'roster_db_pool_max_connections',
     help: "Configured size of this node's database connection pool",
@@ -60,5 +76,5 @@ export function createMetrics(pool: Pool, poolSize: number): Metrics {
       this.set({ state: 'waiting' }, pool.waitingCount);
     },
   });
-  return { registry, requests, duration, authFailures, rateLimited };
+  return { registry, requests, duration, authFailures, rateLimited, normalizations, ignoredInputs };
 }

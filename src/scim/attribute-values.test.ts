@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { normalizeAttributeValue, normalizeScalar, preferPrimary } from './attribute-values.js';
+import {
+  normalizeAttributeValue,
+  normalizeScalar,
+  permissiveContext,
+  preferPrimary,
+} from './attribute-values.js';
 import { resolveAttribute } from './attributes.js';
 import { GROUP_RESOURCE_SCHEMAS, USER_RESOURCE_SCHEMAS } from './core-schemas.js';
 import type { AttributeDefinition } from './schema-model.js';
@@ -56,7 +61,7 @@ describe('normalizeScalar', () => {
 });
 
 describe('normalizeAttributeValue', () => {
-  const context = () => ({ ignored: [] as string[] });
+  const context = () => permissiveContext();
 
   test.each<[string, string, unknown, unknown]>([
     ['wraps a single email', 'emails', { Value: 'a', TYPE: 'work' }, [{ value: 'a', type: 'work' }]],

@@ -119,16 +119,32 @@ describe('Users', () => {
     expect(resource.schemas).toStrictEqual([USER_SCHEMA]);
   });
 
+  test('entra: a manager set with $ref and then replaced by a bare id keeps no $ref of the previous manager', () => {
+    const { resource } = patch(USER, [
+      { op: 'Add', path: 'manager', value: [{ $ref: '../Users/m3', value: 'm3' }] },
+      { op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'm4' },
+    ]);
+    expect(resource[ENTERPRISE]).toStrictEqual({ manager: { value: 'm4' } });
+  });
+
+  test('a complex value naming the same resource keeps the sub-attributes it does not mention', () => {
+    const { resource } = patch(USER, [
+      { op: 'Add', path: 'manager', value: [{ $ref: '../Users/m1', value: 'm1' }] },
+      { op: 'Replace', path: `${ENTERPRISE}:manager`, value: { value: 'm1' } },
+    ]);
+    expect(resource[ENTERPRISE]).toStrictEqual({ manager: { value: 'm1', $ref: '../Users/m1' } });
+  });
+
   test('entra: manager[value eq "other"] leaves a different manager alone', () => {
     expect(patch(USER, [{ op: 'remove', path: 'manager[value eq "other"]' }]).resource).toStrictEqual(USER);
   });
 
-  test('okta: a password in a no-path value is returned, never stored', () => {
+  test('okta: a password in a no-path value is returned, never stored; an unknown key is kept', () => {
     const result = patch(USER, [
       { op: 'replace', value: { password: 'secret', id: 'x', meta: {}, custom: 1 } },
     ]);
     expect(result.password).toBe('secret');
-    expect(result.resource).toStrictEqual(USER);
+    expect(result.resource).toStrictEqual({ ...USER, custom: 1 });
     expect(result.ignored).toStrictEqual(['custom']);
   });
 

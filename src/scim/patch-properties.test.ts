@@ -1,6 +1,7 @@
 // Property-based tests of the PATCH engine: whatever the operations, it fails only with a ScimError, never
 // touches its input, and keeps the resource valid.
 import fc from 'fast-check';
+import { findAttribute } from './attributes.js';
 import { describe, expect, test } from 'vitest';
 import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_SCHEMAS } from './core-schemas.js';
 import { RFC7643_USER } from './fixtures/rfc7643-user.js';
@@ -85,8 +86,10 @@ describe('applyPatch properties', () => {
         if (!result) return;
         expect(typeof result.resource.userName).toBe('string');
         expect(result.resource).not.toHaveProperty('password');
-        for (const attribute of Object.values(result.resource)) {
-          if (!Array.isArray(attribute)) continue;
+        for (const [key, attribute] of Object.entries(result.resource)) {
+          // Unknown attributes are kept as sent (lenient policy); RFC 7643 §2.4 binds the defined ones.
+          if (!Array.isArray(attribute) || !findAttribute(USER_RESOURCE_SCHEMAS.core.attributes, key))
+            continue;
           const primaries = attribute.filter((item: { primary?: unknown }) => item?.primary === true);
           expect(primaries.length).toBeLessThanOrEqual(1);
         }
@@ -141,6 +144,10 @@ describe('applyPatch properties', () => {
     );
     fc.assert(
       fc.property(replace, (op) => {
+        // One value object naming the same attribute twice (`manager` and its URN-qualified name) is ambiguous:
+        // its keys apply in order, so it is not a single replace and need not be idempotent.
+        const keys = Object.keys(op.value ?? {}).map((k) => k.replace(/^urn:.*:User:/, ''));
+        fc.pre(new Set(keys).size === keys.length);
         const once = attempt(BABS, [op]);
         fc.pre(once !== undefined);
         expect(applyPatch(once.resource, [op], USER_RESOURCE_SCHEMAS).resource).toStrictEqual(once.resource);

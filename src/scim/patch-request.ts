@@ -5,6 +5,7 @@
  */
 import { isJsonObject } from './attribute-values.js';
 import { parsePatchPath } from './filter/parse.js';
+import { PERMISSIVE, type Tolerance, tolerate } from './normalizations.js';
 import { ScimError } from './scim-error.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -25,9 +26,12 @@ const OPS = ['add', 'replace', 'remove'] as const;
  * Validates a PATCH body and returns its operations. Throws `ScimError.invalidSyntax` for a malformed body,
  * `ScimError.invalidPath` for a malformed path and `ScimError.noTarget` for a `remove` without `path`.
  */
-export function parsePatchRequest(body: unknown): PatchOperation[] {
+export function parsePatchRequest(body: unknown, tolerance: Tolerance = PERMISSIVE): PatchOperation[] {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('the PATCH body must be a JSON object');
   const schemas = member(body, 'schemas');
+  if (schemas === undefined && !tolerate(tolerance, 'patch-schemas-optional')) {
+    throw ScimError.invalidSyntax(`schemas must contain ${PATCH_OP_SCHEMA}`);
+  }
   if (schemas !== undefined) {
     const list: unknown[] = Array.isArray(schemas) ? schemas : [schemas];
     if (!list.some((urn) => typeof urn === 'string' && urn.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())) {
@@ -40,14 +44,19 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   if (operations.length > MAX_PATCH_OPERATIONS) {
     throw ScimError.invalidSyntax(`Operations has more than ${MAX_PATCH_OPERATIONS} operations`);
   }
-  return operations.map(toOperation);
+  return operations.map((raw, index) => toOperation(raw, index, tolerance));
 }
 
-function toOperation(raw: unknown, index: number): PatchOperation {
+function toOperation(raw: unknown, index: number, tolerance: Tolerance): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isJsonObject(raw)) throw ScimError.invalidSyntax(`${where} must be a JSON object`);
   const opText = member(raw, 'op');
-  const op = typeof opText === 'string' ? OPS.find((known) => known === opText.toLowerCase()) : undefined;
+  let op = typeof opText === 'string' ? OPS.find((known) => known === opText) : undefined;
+  if (!op && typeof opText === 'string') {
+    // Entra's default dialect sends "Replace", "Add", "Remove" (IDP-QUIRKS §1 item 1).
+    const folded = OPS.find((known) => known === opText.toLowerCase());
+    if (folded && tolerate(tolerance, 'patch-op-case')) op = folded;
+  }
   if (!op) throw ScimError.invalidSyntax(`${where}.op must be "add", "replace" or "remove"`);
   const path = member(raw, 'path');
   if (path !== undefined && path !== null && typeof path !== 'string') {

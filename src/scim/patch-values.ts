@@ -14,6 +14,7 @@ import {
 } from './attribute-values.js';
 import type { PatchTarget } from './patch-target.js';
 import type { AttributeDefinition } from './schema-model.js';
+import { tolerate } from './normalizations.js';
 import { ScimError } from './scim-error.js';
 import { matchesValueFilter, seedOf } from './value-filter.js';
 
@@ -34,11 +35,15 @@ export function nextSingular(
     return nextList(op, target, current === undefined ? [] : [current], value, context)?.at(-1);
   }
   if (op === 'remove') return sub ? withoutSub(current, sub) : undefined;
-  if (sub) return withSub(current, sub, normalizeScalar(sub, value, text));
+  if (sub) return withSub(current, sub, normalizeScalar(sub, value, text, context));
   // IDP-QUIRKS §11.6: null and "" unset the attribute.
   const next = normalizeAttributeValue(attribute, value, text, context);
   // RFC 7644 §3.5.2.1 and §3.5.2.3: on a complex attribute, sub-attributes not in the value are left unchanged.
-  if (isJsonObject(next) && isJsonObject(current)) return { ...current, ...next };
+  // Except when the value names another resource: Entra replaces a `manager` set with `$ref` (Example 5) by a bare
+  // id (IDP-QUIRKS §1 item 6), and the old `$ref` would then point at the previous manager.
+  if (isJsonObject(next) && isJsonObject(current)) {
+    return refersElsewhere(current, next) ? next : { ...current, ...next };
+  }
   return next;
 }
 
@@ -65,6 +70,9 @@ export function nextList(
       // RFC 7644 §3.5.2.2: no filter removes all values; but Entra and JumpCloud send the values to remove
       // in `value` (IDP-QUIRKS §1 item 4), which must remove only those.
       if (value === undefined || value === null) return undefined;
+      if (!tolerate(context.tolerance, 'member-remove-value-list')) {
+        throw ScimError.invalidValue(`${text}: remove takes no value; use a value filter in the path`);
+      }
       return done(list.filter((element) => !values.some((gone) => contains(attribute, element, gone))));
     }
     if (op === 'replace') return done(values.map(mark));
@@ -76,11 +84,15 @@ export function nextList(
   // A filter selects elements; a sub-attribute without a filter (`emails.value`) applies to every element.
   const matches = (element: unknown) => !filter || matchesValueFilter(filter, element, attribute);
   if (op === 'remove') {
+    // IDP-QUIRKS §11.2: a stale removal re-sent by an IdP matches nothing; it changes nothing and succeeds.
+    if (filter && !list.some(matches) && !tolerate(context.tolerance, 'remove-missing-target')) {
+      throw ScimError.noTarget(`"${text}" matches no value`);
+    }
     if (!sub) return done(list.filter((element) => !matches(element)));
     return done(list.map((e) => (matches(e) ? withoutSub(e, sub) : e)).filter((e) => e !== undefined));
   }
   const update = sub
-    ? (element: unknown) => withSub(element, sub, normalizeScalar(sub, value, text))
+    ? (element: unknown) => withSub(element, sub, normalizeScalar(sub, value, text, context))
     : (element: unknown) => {
         const next = oneElement(attribute, value, text, context);
         if (!isJsonObject(next)) return next;
@@ -93,8 +105,11 @@ export function nextList(
     const next = list.map((element) => (matches(element) ? mark(update(element)) : element));
     return done(next.filter((element) => element !== undefined));
   }
-  // IDP-QUIRKS §1 item 5: the RFC would answer `noTarget` for replace, but Entra's attribute mappings add and
-  // replace `emails[type eq "work"].value` on users that have no work email yet, so create the element.
+  // IDP-QUIRKS §1 item 5: the RFC answers `noTarget` (RFC 7644 §3.5.2.3), but Entra's attribute mappings add
+  // and replace `emails[type eq "work"].value` on users that have no work email yet: create the element.
+  if (filter && !tolerate(context.tolerance, 'value-filter-creates')) {
+    throw ScimError.noTarget(`"${text}" matches no value`);
+  }
   const element = created(target, value, context);
   return done(element === undefined ? list : [...list, mark(element)]);
 }
@@ -102,7 +117,9 @@ export function nextList(
 // The element an add/replace through an unmatched filter describes; `undefined` when the value unsets.
 function created(target: PatchTarget, value: unknown, context: NormalizeContext): JsonObject | undefined {
   const { attribute, filter, sub, text } = target;
-  const content = sub ? normalizeScalar(sub, value, text) : oneElement(attribute, value, text, context);
+  const content = sub
+    ? normalizeScalar(sub, value, text, context)
+    : oneElement(attribute, value, text, context);
   if (content === undefined) return undefined;
   const seed = filter ? seedOf(filter, attribute) : {};
   if (!seed) throw ScimError.noTarget(`"${text}" matches no value, and its filter describes none to create`);
@@ -126,6 +143,10 @@ function withSub(element: unknown, sub: AttributeDefinition, value: unknown): Js
 }
 
 const withoutSub = (element: unknown, sub: AttributeDefinition) => withSub(element, sub, undefined);
+
+// Whether a complex value's `value` (the id of the resource it refers to) changes.
+const refersElsewhere = (current: JsonObject, next: JsonObject): boolean =>
+  current.value !== undefined && next.value !== undefined && !jsonEqual(current.value, next.value);
 
 // Whether `element` has every sub-attribute value `pattern` names (strings per `caseExact`).
 function contains(attribute: AttributeDefinition, element: unknown, pattern: unknown): boolean {

@@ -10,9 +10,10 @@
  * Entra's forms of `manager`.
  */
 import type { JsonObject, NormalizeContext } from './attribute-values.js';
-import { isJsonObject, jsonEqual, normalizeScalar } from './attribute-values.js';
+import { isJsonObject, isSafeKey, jsonEqual, normalizeScalar, unknownAttribute } from './attribute-values.js';
 import type { Member, MemberChange } from './group-members.js';
 import { isMembership, memberValuesOf, normalizeMembers } from './group-members.js';
+import { PERMISSIVE, type Tolerance, tolerate } from './normalizations.js';
 import type { PatchOperation } from './patch-request.js';
 import type { PatchTarget } from './patch-target.js';
 import { extensionNamed, readTarget, resolveTarget, writeTarget } from './patch-target.js';
@@ -32,7 +33,7 @@ export interface PatchResult {
   readonly members: MemberChange[];
   /** The last `password` written, if any; it never appears in `resource` (RFC 7643 §4.1.1, writeOnly). */
   readonly password?: string;
-  /** Unknown attributes of no-path values that were ignored (for metrics). */
+  /** Unknown attributes of no-path values (kept as sent unless the policy refused them). */
   readonly ignored: string[];
 }
 
@@ -51,8 +52,15 @@ export function applyPatch(
   resource: Readonly<Record<string, unknown>>,
   operations: readonly PatchOperation[],
   schemas: ResourceSchemas,
+  tolerance: Tolerance = PERMISSIVE,
 ): PatchResult {
-  const state: State = { resource: structuredClone(resource), schemas, members: [], ignored: [] };
+  const state: State = {
+    resource: structuredClone(resource),
+    schemas,
+    members: [],
+    ignored: [],
+    tolerance,
+  };
   for (const operation of operations) applyOperation(state, operation);
   assertRequired(state.resource, schemas);
   // `schemas` first, recomputed from the extensions present (RFC 7643 §3).
@@ -88,7 +96,10 @@ function applyOperation(state: State, { op, path, value }: PatchOperation): void
 function applyValueObject(state: State, op: 'add' | 'replace', value: JsonObject): void {
   for (const [key, raw] of Object.entries(value)) {
     // Okta sends the group's own `id`, authentik `schemas`; neither is an update (IDP-QUIRKS §1 item 3).
-    if (['schemas', 'id', 'meta'].includes(key.toLowerCase())) continue;
+    if (['schemas', 'id', 'meta'].includes(key.toLowerCase())) {
+      if (tolerate(state.tolerance, 'read-only-ignored')) continue;
+      throw ScimError.mutability(`"${key}" cannot be set by PATCH`);
+    }
     const extension = extensionNamed(state.schemas, key);
     if (extension) {
       if (raw === null && op === 'replace') delete state.resource[extension.id];
@@ -106,11 +117,18 @@ function applyValueObject(state: State, op: 'add' | 'replace', value: JsonObject
 function applyKey(state: State, op: 'add' | 'replace', key: string, value: unknown): void {
   let target: PatchTarget;
   try {
+    // RFC 7644 §3.5.2.1: the keys are attribute names; Entra sends paths (`name.givenName`, a URN-qualified
+    // attribute), which only a profile that allows it reads as paths (IDP-QUIRKS §1 item 3).
+    if (isPathKey(key) && !tolerate(state.tolerance, 'no-path-value-paths')) {
+      throw ScimError.invalidPath(`"${key}" is a path, not an attribute name`);
+    }
     target = resolveTarget(state.schemas, key);
   } catch (error) {
-    // Unknown keys of a no-path value are ignored, not rejected (IDP-QUIRKS §1 item 10).
+    // Unknown keys of a no-path value are kept or refused as the directory's policy says (IDP-QUIRKS §1 item 10).
     if (error instanceof ScimError && error.scimType === 'invalidPath') {
-      state.ignored.push(key);
+      if (!isSafeKey(key)) return;
+      if (unknownAttribute(state, key, value)) state.resource[key] = value;
+      else delete state.resource[key];
       return;
     }
     throw error;
@@ -118,18 +136,24 @@ function applyKey(state: State, op: 'add' | 'replace', key: string, value: unkno
   applyToTarget(state, op, target, value, true);
 }
 
+// `name.givenName` or `urn:...:User:employeeNumber`, as opposed to a plain attribute name.
+const isPathKey = (key: string): boolean => key.includes('.') || key.includes(':') || key.includes('[');
+
 function applyToTarget(state: State, op: PatchOp, target: PatchTarget, value: unknown, inValue: boolean) {
   const { attribute, sub } = target;
   if (attribute.mutability === 'readOnly' || sub?.mutability === 'readOnly') {
     // RFC 7644 §3.5.2: a readOnly target is `mutability`; in a no-path value it is tolerated (Okta, Entra).
-    if (inValue) return;
+    if (inValue && tolerate(state.tolerance, 'read-only-ignored')) return;
     throw ScimError.mutability(`${target.text} is readOnly`);
   }
   if (attribute.mutability === 'writeOnly') {
     // RFC 7643 §4.1.1: the password is never stored in the resource; the caller decides what to do with it.
     if (op !== 'remove')
-      state.password = normalizeScalar(attribute, value, target.text) as string | undefined;
+      state.password = normalizeScalar(attribute, value, target.text, state) as string | undefined;
     return;
+  }
+  if (target.filter && !attribute.multiValued && !tolerate(state.tolerance, 'manager-shapes')) {
+    throw ScimError.invalidPath(`"${target.text}": a value filter needs a multi-valued attribute`);
   }
   if (isMembership(attribute) && !target.extension) return applyMembers(state, op, target, value);
   const current = readTarget(state.resource, target);
@@ -171,7 +195,12 @@ function applyMembers(state: State, op: PatchOp, target: PatchTarget, value: unk
   } else if (value === undefined || value === null) {
     state.members.push({ kind: 'removeAll' });
   } else {
-    // IDP-QUIRKS §1 item 4: Entra/JumpCloud/authentik name the members to remove in `value`.
+    // IDP-QUIRKS §1 item 4: Entra/JumpCloud/authentik name the members to remove in `value`. Under a literal
+    // RFC 7644 §3.5.2.2 reading this empties the group, which no client means: without the normalization it
+    // is refused rather than read that way.
+    if (!tolerate(state.tolerance, 'member-remove-value-list')) {
+      throw ScimError.invalidValue(`${text}: remove takes no value; use members[value eq "id"]`);
+    }
     const values = members().map((member) => member.value);
     if (values.length > 0) state.members.push({ kind: 'remove', values });
   }

@@ -8,6 +8,7 @@ import {
   USER_SCHEMA,
 } from './core-schemas.js';
 import { RFC7643_USER } from './fixtures/rfc7643-user.js';
+import { PERMISSIVE } from './normalizations.js';
 import { assertImmutableUnchanged, toCanonicalResource } from './resource.js';
 import type { ResourceSchemas } from './schema-model.js';
 
@@ -113,7 +114,7 @@ describe('toCanonicalResource', () => {
     expect(resource).toStrictEqual({ schemas: [USER_SCHEMA], userName: 'a' });
   });
 
-  test('unknown attributes are ignored and reported (Rauthy custom, Entra top-level department)', () => {
+  test('unknown attributes are kept as sent and reported (Rauthy custom, Entra top-level department)', () => {
     const result = user({
       userName: 'a',
       custom: { x: 1 },
@@ -123,9 +124,42 @@ describe('toCanonicalResource', () => {
     expect(result.resource).toStrictEqual({
       schemas: [USER_SCHEMA],
       userName: 'a',
-      emails: [{ value: 'e' }],
+      custom: { x: 1 },
+      department: 'D',
+      emails: [{ value: 'e', foo: 1 }],
     });
     expect(result.ignored).toStrictEqual(['custom', 'department', 'emails[0].foo']);
+  });
+
+  test('a strict directory refuses an unknown attribute with invalidSyntax naming it', () => {
+    const strict = { ...PERMISSIVE, unknownAttributes: 'strict' as const };
+    const error = scimErrorOf(() =>
+      toCanonicalResource(
+        { userName: 'a', emails: [{ value: 'e', foo: 1 }] },
+        USER_RESOURCE_SCHEMAS,
+        'create',
+        strict,
+      ),
+    );
+    expect(error.scimType).toBe('invalidSyntax');
+    expect(error.detail).toContain('emails[0].foo');
+  });
+
+  test('a profile without a normalization refuses what it would have fixed', () => {
+    const only = (name: string) => ({ ...PERMISSIVE, allows: (n: string) => n !== name });
+    const error = scimErrorOf(() =>
+      toCanonicalResource(
+        { userName: 'a', active: 'False' },
+        USER_RESOURCE_SCHEMAS,
+        'create',
+        only('string-booleans'),
+      ),
+    );
+    expect(error.scimType).toBe('invalidValue');
+    expect(
+      toCanonicalResource({ userName: 'a', active: 'False' }, USER_RESOURCE_SCHEMAS, 'create').resource
+        .active,
+    ).toBe(false);
   });
 
   test('password is returned separately, never in the resource', () => {

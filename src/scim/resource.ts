@@ -2,13 +2,22 @@
  * A User or Group body of a POST (RFC 7644 §3.3) or PUT (§3.5.1) turned into the canonical resource the
  * storage keeps: canonical attribute names, extension attributes under their schema URN (RFC 7643 §3.3, §8.3),
  * and none of what the client may not set (`id`, `meta`, readOnly attributes) or we never keep (`password`).
- * Tolerance comes first (IDP-QUIRKS §1 items 10 and 15): unknown attributes and odd `schemas` are ignored.
+ * Tolerance comes first (IDP-QUIRKS §1 items 10 and 15): odd `schemas` are tolerated, and unknown attributes are
+ * kept or refused as the directory's policy says.
  */
 import type { JsonObject, NormalizeContext } from './attribute-values.js';
-import { isJsonObject, jsonEqual, normalizeAttributeValue, normalizeScalar } from './attribute-values.js';
+import {
+  isJsonObject,
+  isSafeKey,
+  jsonEqual,
+  normalizeAttributeValue,
+  normalizeScalar,
+  unknownAttribute,
+} from './attribute-values.js';
 import { findAttribute, findSchema } from './attributes.js';
 import { COMMON_ATTRIBUTES } from './core-schemas.js';
 import { isMembership, normalizeMembers } from './group-members.js';
+import { PERMISSIVE, type Tolerance, tolerate } from './normalizations.js';
 import type { AttributeDefinition, ResourceSchemas, SchemaDefinition } from './schema-model.js';
 import { ScimError } from './scim-error.js';
 
@@ -17,7 +26,7 @@ export interface CanonicalResource {
   readonly resource: Record<string, unknown>;
   /** The writeOnly `password`, if sent; it never appears in `resource`. */
   readonly password?: string;
-  /** Paths of unknown attributes that were dropped, e.g. `custom`, `emails[0].foo` (for metrics). */
+  /** Paths of unknown attributes met, e.g. `custom`, `emails[0].foo` (kept as sent unless refused). */
   readonly ignored: string[];
 }
 
@@ -29,16 +38,23 @@ export function toCanonicalResource(
   body: unknown,
   schemas: ResourceSchemas,
   mode: 'create' | 'replace',
+  tolerance: Tolerance = PERMISSIVE,
 ): CanonicalResource {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax(`the ${mode} body must be a JSON object`);
-  const context: NormalizeContext = { ignored: [] };
+  const context: NormalizeContext = { ignored: [], tolerance };
   const resource: JsonObject = { schemas: [schemas.core.id] };
   let password: string | undefined;
   const baseAttributes = [...COMMON_ATTRIBUTES, ...schemas.core.attributes];
 
   for (const [key, value] of Object.entries(body)) {
-    // RFC 7643 §3: the client's `schemas` is accepted but recomputed from what is present (IDP-QUIRKS §10).
-    if (key.toLowerCase() === 'schemas') continue;
+    // RFC 7643 §3: the client's `schemas` is accepted but recomputed from what is present; URNs we do not know
+    // (SCIM 1.1, Microsoft's ADSCIM group, `enterprise:2.0User`) are tolerated (IDP-QUIRKS §10).
+    if (key.toLowerCase() === 'schemas') {
+      if (hasUnknownUrn(value, schemas) && !tolerate(tolerance, 'legacy-schema-urns')) {
+        throw ScimError.invalidSyntax('schemas names a schema this resource type does not have');
+      }
+      continue;
+    }
     const extension = findSchema(schemas, key);
     if (extension && extension !== schemas.core) {
       const object = normalizeExtension(extension, value, context);
@@ -47,13 +63,13 @@ export function toCanonicalResource(
     }
     const definition = findAttribute(baseAttributes, key);
     // Unqualified extension attributes (Entra's top-level `department`) are unknown here: RFC 7643 §3.3
-    // puts them in the extension object, and IDP-QUIRKS §10 lists them among attributes to ignore.
+    // puts them in the extension object, and IDP-QUIRKS §10 lists them among attributes to tolerate.
     if (!definition) {
-      context.ignored.push(key);
+      if (isSafeKey(key) && unknownAttribute(context, key, value)) resource[key] = value;
       continue;
     }
     if (definition.mutability === 'writeOnly') {
-      password = normalizeScalar(definition, value, definition.name) as string | undefined;
+      password = normalizeScalar(definition, value, definition.name, context) as string | undefined;
       continue;
     }
     if (definition.mutability === 'readOnly') continue;
@@ -79,7 +95,7 @@ function normalizeExtension(
   for (const [key, raw] of Object.entries(value)) {
     const definition = findAttribute(extension.attributes, key);
     if (!definition) {
-      context.ignored.push(`${extension.id}:${key}`);
+      if (isSafeKey(key) && unknownAttribute(context, `${extension.id}:${key}`, raw)) object[key] = raw;
       continue;
     }
     if (definition.mutability === 'readOnly') continue;
@@ -92,6 +108,12 @@ function normalizeExtension(
     if (normalized !== undefined) object[definition.name] = normalized;
   }
   return Object.keys(object).length === 0 ? undefined : object;
+}
+
+function hasUnknownUrn(value: unknown, schemas: ResourceSchemas): boolean {
+  const known = [schemas.core, ...schemas.extensions].map((schema) => schema.id.toLowerCase());
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  return list.some((urn) => typeof urn !== 'string' || !known.includes(urn.toLowerCase()));
 }
 
 /**

@@ -4,10 +4,14 @@
  */
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** RFC 7644 §3.12 Table 9, plus RFC 9865's cursor errors. */
+/**
+ * RFC 7644 §3.12 Table 9, plus RFC 9865's cursor errors and `tooLarge`: RFC 7644 §3.7.4 gives a bulk request over
+ * `maxPayloadSize` a 413 without naming a `scimType`; Roster names it so a client can tell it from `tooMany`.
+ */
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
+  | 'tooLarge'
   | 'uniqueness'
   | 'mutability'
   | 'invalidSyntax'
@@ -57,8 +61,17 @@ export class ScimError extends Error {
   static methodNotAllowed = (detail: string): ScimError => new ScimError(405, undefined, detail);
   static conflict = (detail: string): ScimError => new ScimError(409, undefined, detail);
   static preconditionFailed = (detail: string): ScimError => new ScimError(412, undefined, detail);
-  /** RFC 7644 §3.7.4: a bulk request over `maxPayloadSize` or any request over the body limit. */
+  /** Any request over the server's body limit (`ROSTER_BODY_LIMIT_BYTES`). */
   static payloadTooLarge = (detail: string): ScimError => new ScimError(413, undefined, detail);
+  /** RFC 7644 §3.7.4: a bulk request over `maxPayloadSize`; the detail names the limit. */
+  static bulkTooLarge = (detail: string): ScimError => new ScimError(413, 'tooLarge', detail);
+  /** RFC 7644 §3.7.4: a bulk request with more than `maxOperations` operations; the detail names the limit. */
+  static bulkTooMany = (detail: string): ScimError => new ScimError(413, 'tooMany', detail);
+  /**
+   * A bulk operation whose `bulkId:` reference cannot be resolved: no operation defines it, it failed, or it sits
+   * in a cycle that could not be resolved (RFC 7644 §3.7.1: "return HTTP status code 409 (Conflict)").
+   */
+  static unresolvedBulkId = (detail: string): ScimError => new ScimError(409, 'invalidValue', detail);
   static unsupportedMediaType = (detail: string): ScimError => new ScimError(415, undefined, detail);
   static tooManyRequests = (detail: string): ScimError => new ScimError(429, undefined, detail);
   static internal = (detail: string): ScimError => new ScimError(500, undefined, detail);

@@ -11,6 +11,7 @@ export type Brand<T, B extends string> = T & { readonly [brand]: B };
 export type OrganizationId = Brand<string, 'OrganizationId'>;
 export type DirectoryId = Brand<string, 'DirectoryId'>;
 export type CredentialId = Brand<string, 'CredentialId'>;
+export type WebhookId = Brand<string, 'WebhookId'>;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,3 +33,4 @@ export function newUuidV7(now: number = Date.now()): string {
 export const newOrganizationId = (): OrganizationId => newUuidV7() as OrganizationId;
 export const newDirectoryId = (): DirectoryId => newUuidV7() as DirectoryId;
 export const newCredentialId = (): CredentialId => newUuidV7() as CredentialId;
+export const newWebhookId = (): WebhookId => newUuidV7() as WebhookId;

@@ -12,6 +12,7 @@ import {
 import type { Executor } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { ADMIN_KEY_PREFIX, SCIM_TOKEN_PREFIX, hashSecret, secretMatches } from '../shared/secrets.js';
+import type { CredentialCache } from './credential-cache.js';
 import type { Principal } from './principal.js';
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'wrong_kind';
@@ -32,18 +33,26 @@ export async function authenticate(
   kind: Credential['kind'],
   now: Date,
   log: Logger,
+  cache?: CredentialCache,
 ): Promise<AuthResult> {
   if (secret === undefined) return { ok: false, reason: 'missing' };
   const prefix = kind === 'scim_token' ? SCIM_TOKEN_PREFIX : ADMIN_KEY_PREFIX;
   // Garbage never costs a database round trip.
   if (!secret.startsWith(prefix) || secret.length > MAX_SECRET_LENGTH)
     return { ok: false, reason: 'malformed' };
-  const credential = await selectCredentialBySecretHash(db, hashSecret(secret));
+  const digest = hashSecret(secret);
+  const key = digest.toString('base64');
+  let credential = cache?.lookup(key);
+  if (!credential) {
+    const generation = cache?.generation ?? 0;
+    credential = await selectCredentialBySecretHash(db, digest);
+    if (credential) cache?.store(key, credential, generation);
+  }
   if (!credential || !secretMatches(secret, credential.secretHash)) return { ok: false, reason: 'unknown' };
   if (credential.kind !== kind) return { ok: false, reason: 'wrong_kind' };
   if (credential.revokedAt) return { ok: false, reason: 'revoked' };
   if (credential.expiresAt && credential.expiresAt <= now) return { ok: false, reason: 'expired' };
-  noteUse(db, credential, now, log);
+  if (noteUse(db, credential, now, log)) cache?.noteUse(key, now);
   return { ok: true, principal: toPrincipal(credential) };
 }
 
@@ -59,10 +68,14 @@ export function toPrincipal(c: PresentedCredential): Principal {
   };
 }
 
-/** Last-used bookkeeping is best effort and throttled: at most one write a minute per credential. */
-function noteUse(db: Executor, c: Credential, now: Date, log: Logger): void {
-  if (c.lastUsedAt && now.getTime() - c.lastUsedAt.getTime() < 60_000) return;
+/**
+ * Last-used bookkeeping is best effort and throttled: at most one write a minute per credential (per node; the
+ * update itself skips rows written in the last minute). Returns whether a write was sent.
+ */
+function noteUse(db: Executor, c: Credential, now: Date, log: Logger): boolean {
+  if (c.lastUsedAt && now.getTime() - c.lastUsedAt.getTime() < 60_000) return false;
   touchCredential(db, c.id).catch((error: unknown) =>
     log.warn({ err: error }, 'could not record credential use'),
   );
+  return true;
 }

@@ -1,6 +1,8 @@
 /** Organization and directory use cases. Each mutation and its audit entry commit in one transaction. */
 import { insertAuditEntry } from '../db/audit-store.js';
 import { type Pool, transaction } from '../db/database.js';
+import { appendEvents } from '../db/event-store.js';
+import { directoryEvent } from '../events/directory-events.js';
 import * as store from '../db/organization-store.js';
 import type { Directory, DirectoryState, Organization } from '../db/organization-store.js';
 import { type DirectoryId, type OrganizationId, newDirectoryId, newOrganizationId } from '../shared/ids.js';
@@ -117,6 +119,8 @@ export async function createDirectory(
       targetId: directory.id,
       details: { provider: input.provider },
     });
+    // A new directory starts active: its stream opens with `directory.activated` (sequence 1).
+    await appendEvents(tx, scopeOf(directory), [directoryEvent('directory.activated', directory)]);
     return directory;
   });
 }
@@ -147,13 +151,21 @@ export async function updateDirectory(
   pool: Pool,
   actor: Principal,
   id: DirectoryId,
-  changes: { name?: string | undefined; state?: DirectoryState | undefined },
+  changes: {
+    name?: string | undefined;
+    state?: DirectoryState | undefined;
+    unknownAttributes?: 'lenient' | 'strict' | null | undefined;
+  },
 ): Promise<Directory | undefined> {
   requireScope(actor, 'admin:write');
   return transaction(pool, async (tx) => {
     const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
     if (!current) return undefined;
     const updated = await store.updateDirectory(tx, current.organizationId, id, changes);
+    if (updated && updated.state !== current.state) {
+      const type = updated.state === 'active' ? 'directory.activated' : 'directory.deactivated';
+      await appendEvents(tx, scopeOf(updated), [directoryEvent(type, updated)]);
+    }
     await insertAuditEntry(tx, {
       organizationId: current.organizationId,
       ...auditActor(actor),
@@ -163,6 +175,7 @@ export async function updateDirectory(
       details: {
         ...(changes.name ? { name: changes.name } : {}),
         ...(changes.state ? { state: changes.state } : {}),
+        ...(changes.unknownAttributes !== undefined ? { unknownAttributes: changes.unknownAttributes } : {}),
       },
     });
     return updated;
@@ -175,6 +188,9 @@ export async function deleteDirectory(pool: Pool, actor: Principal, id: Director
   return transaction(pool, async (tx) => {
     const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
     if (!current) return false;
+    // The event outlives the directory (the log has no foreign key to it); its users and groups go with it
+    // without an event each: `directory.deleted` implies them.
+    await appendEvents(tx, scopeOf(current), [directoryEvent('directory.deleted', current)]);
     await store.deleteDirectory(tx, current.organizationId, id);
     await insertAuditEntry(tx, {
       organizationId: current.organizationId,
@@ -186,3 +202,8 @@ export async function deleteDirectory(pool: Pool, actor: Principal, id: Director
     return true;
   });
 }
+
+const scopeOf = (d: Directory) => ({
+  organizationId: d.organizationId,
+  directoryId: d.id,
+});

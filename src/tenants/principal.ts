@@ -13,7 +13,12 @@ export interface Principal {
   readonly organizationId: OrganizationId | null;
   readonly directoryId: DirectoryId | null;
   /** For SCIM tokens: the state and provider of the token's directory, read with the credential. */
-  readonly directory: { readonly state: 'active' | 'inactive'; readonly provider: string } | null;
+  readonly directory: {
+    readonly state: 'active' | 'inactive';
+    readonly provider: string;
+    /** The directory's own unknown-attribute policy, overriding its profile's; null follows the profile. */
+    readonly unknownAttributes: 'lenient' | 'strict' | null;
+  } | null;
   readonly scopes: readonly string[];
   /** Safe to log and audit: kind plus the secret's public hint. */
   readonly label: string;
@@ -28,7 +33,7 @@ export class Forbidden extends Error {
 export class Rejected extends Error {
   override readonly name = 'Rejected';
   constructor(
-    readonly code: 'validation_failed' | 'conflict',
+    readonly code: 'validation_failed' | 'conflict' | 'url_refused',
     message: string,
   ) {
     super(message);

@@ -1,4 +1,7 @@
-/** Identity providers a directory can be connected to. Their quirk profiles are described in docs/providers.md. */
+/**
+ * Identity providers a directory can be connected to (IDP-QUIRKS.md §2-§10); `keycloak` is the Keycloak SCIM
+ * plugin as a client. `generic` stays last. Their quirk profiles are described in docs/providers.md.
+ */
 export const PROVIDERS = [
   'entra',
   'okta',
@@ -9,6 +12,8 @@ export const PROVIDERS = [
   'pingone',
   'pingfederate',
   'authentik',
+  'rauthy',
+  'keycloak',
   'generic',
 ] as const;
 

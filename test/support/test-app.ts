@@ -29,6 +29,7 @@ export async function startTestApp(
   env: Record<string, string> = {},
   db?: TestDatabase,
   logLines?: string[],
+  options: { now?: () => Date } = {},
 ): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
   const config = loadConfig({
@@ -47,6 +48,7 @@ export async function startTestApp(
     db: database,
     log,
     metrics: createMetrics(database.pool, database.poolSize),
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

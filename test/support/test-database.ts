@@ -20,6 +20,9 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
   const url = withDatabase(baseUrl, name);
   const applicationName = `roster-test-${name.slice(-24)}`.slice(0, 63);
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: applicationName });
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  // An idle client terminated by that drop reaches the pool's own 'error' event, which must not throw either.
+  pool.on('error', () => undefined);
   return {
     pool,
     url,
@@ -27,8 +30,21 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
     applicationName,
     kind: 'external',
     poolSize,
+    connection: { connectionString: url },
     async close() {
       await pool.end();
+      // `pool.end()` resolves before every server session has gone; dropping `with (force)` then would kill a
+      // session whose client is still closing, and its FATAL 57P01 surfaces as an unhandled error elsewhere.
+      // Wait for the sessions to leave first; force is only the fallback.
+      for (let waited = 0; waited < 3_000; waited += 25) {
+        const rows = await execute<{ n: number }>(
+          baseUrl,
+          'select count(*)::int as n from pg_stat_activity where datname = $1',
+          [name],
+        );
+        if (rows[0]?.n === 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
       await execute(baseUrl, `drop database if exists ${name} with (force)`);
     },
   };

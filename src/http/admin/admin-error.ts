@@ -4,6 +4,7 @@
  */
 export const ADMIN_ERROR_STATUS = {
   validation_failed: 400,
+  url_refused: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

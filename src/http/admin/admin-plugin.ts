@@ -11,9 +11,13 @@ import { AdminError, type AdminErrorCode } from './admin-error.js';
 import { ErrorBody } from './admin-schemas.js';
 import { auditRoutes } from './audit-routes.js';
 import { adminKeyRoutes } from './admin-key-routes.js';
+import { directoryReadRoutes } from './directory-read-routes.js';
 import { directoryRoutes } from './directory-routes.js';
+import { eventRoutes } from './event-routes.js';
+import { providerRoutes } from './provider-routes.js';
 import { organizationRoutes } from './organization-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json']);
 
@@ -29,6 +33,16 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
   app.addSchema(ErrorBody);
   // The admin API speaks JSON only.
   app.removeContentTypeParser('text/plain');
+
+  // A misspelled query parameter (`sate=inactive`) must be a 400, not a silently unfiltered list: every
+  // querystring schema refuses names it does not define, as bodies already do.
+  app.addHook('onRoute', (route) => {
+    const querystring = route.schema?.querystring as
+      { type?: string; additionalProperties?: unknown } | undefined;
+    if (querystring?.type === 'object' && querystring.additionalProperties === undefined) {
+      route.schema!.querystring = { ...querystring, additionalProperties: false };
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
@@ -57,6 +71,14 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
     }
   });
 
+  // A credential or directory change is effective on this node before its caller hears back: the NOTIFY that
+  // tells every node arrives asynchronously, so the node that made the change also forgets at once (the handler's
+  // transaction has committed when onSend runs). Admin writes are rare; forgetting everything is cheap.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') ctx.credentialCache.invalidate();
+    return payload;
+  });
+
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const adminError = toAdminError(error);
     if (adminError.status >= 500) request.log.error({ err: error }, 'admin request failed');
@@ -71,9 +93,13 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.register(organizationRoutes, ctx);
   await app.register(directoryRoutes, ctx);
+  await app.register(directoryReadRoutes, ctx);
+  await app.register(providerRoutes, ctx);
+  await app.register(eventRoutes, ctx);
   await app.register(tokenRoutes, ctx);
   await app.register(adminKeyRoutes, ctx);
   await app.register(auditRoutes, ctx);
+  await app.register(webhookRoutes, ctx);
 }
 
 const FASTIFY_CODES: Record<string, AdminErrorCode> = {

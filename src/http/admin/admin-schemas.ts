@@ -3,8 +3,8 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import { PROVIDERS } from '../../tenants/providers.js';
 import { ADMIN_SCOPES, SCIM_SCOPES } from '../../tenants/principal.js';
 
-const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
+export const Uuid = Type.String({ format: 'uuid' });
+export const DateTime = Type.String({ format: 'date-time' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 export const ErrorBody = Type.Object(
@@ -31,6 +31,13 @@ export const Directory = Type.Object({
   name: Type.String(),
   provider: Type.String(),
   state: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
+  unknownAttributes: Type.Union([Type.Literal('lenient'), Type.Literal('strict')], {
+    description:
+      'What SCIM requests may carry beyond the schemas: kept and counted (lenient) or refused (strict)',
+  }),
+  unknownAttributesOverride: Type.Union([Type.Literal('lenient'), Type.Literal('strict'), Type.Null()], {
+    description: "This directory's own setting; null follows its provider profile (GET /api/v1/providers)",
+  }),
   scimBaseUrl: Type.String({ description: 'The URL to give the identity provider as its SCIM tenant URL' }),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -104,6 +111,12 @@ export const UpdateDirectoryBody = Type.Object(
   {
     name: Type.Optional(Name),
     state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])),
+    unknownAttributes: Type.Optional(
+      Type.Union([Type.Literal('lenient'), Type.Literal('strict'), Type.Null()], {
+        description:
+          "Override the provider profile's unknown-attribute policy; null goes back to the profile",
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -3,6 +3,7 @@ import type { StoredAuditEntry } from '../../db/audit-store.js';
 import type { Credential } from '../../db/credential-store.js';
 import type { Directory, Organization } from '../../db/organization-store.js';
 import { isUuid } from '../../shared/ids.js';
+import { profileOf } from '../../tenants/provider-profiles.js';
 import { AdminError } from './admin-error.js';
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
@@ -20,6 +21,8 @@ export const directoryView = (d: Directory, publicUrl: string) => ({
   name: d.name,
   provider: d.provider,
   state: d.state,
+  unknownAttributes: d.unknownAttributes ?? profileOf(d.provider).unknownAttributes,
+  unknownAttributesOverride: d.unknownAttributes,
   scimBaseUrl: `${publicUrl}/scim/v2/${d.id}`,
   createdAt: d.createdAt.toISOString(),
   updatedAt: d.updatedAt.toISOString(),

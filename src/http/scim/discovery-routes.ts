@@ -1,5 +1,6 @@
 /** SCIM discovery endpoints (RFC 7644 §4). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BULK_LIMITS } from '../../scim/bulk.js';
 import { type Capabilities, toServiceProviderConfig } from '../../scim/service-provider-config.js';
 import type { AppContext } from '../app-context.js';
 import { PAGING } from './resource-routes.js';
@@ -8,7 +9,7 @@ import { principalOf } from '../request-context.js';
 /** What this build of Roster implements; each flag turns on with the feature, never before. */
 export const CAPABILITIES: Capabilities = {
   patch: true,
-  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  bulk: { supported: true, ...BULK_LIMITS },
   filter: { supported: true, maxResults: PAGING.maxCount },
   sort: true,
   etag: true,

@@ -14,9 +14,11 @@ import { GROUP_RESOURCE_SCHEMAS, USER_RESOURCE_SCHEMAS } from '../../scim/core-s
 import { type ListQuery, parseListQuery, toListResponse } from '../../scim/list-response.js';
 import { projectResource } from '../../scim/projection.js';
 import { etagOf, toScimGroup, toScimUser } from '../../scim/render.js';
+import type { Tolerance } from '../../scim/normalizations.js';
 import { ScimError } from '../../scim/scim-error.js';
-import type { DirectoryId, OrganizationId } from '../../shared/ids.js';
+import { profileOf } from '../../tenants/provider-profiles.js';
 import type { AppContext } from '../app-context.js';
+import { directoryScopeOf, toleranceOf } from './scim-request.js';
 import { principalOf } from '../request-context.js';
 
 export const PAGING = { defaultCount: 100, maxCount: 1000 };
@@ -27,10 +29,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   const { pool } = ctx.db;
   const baseUrl = (scope: DirectoryScope): string => `${ctx.publicUrl()}/scim/v2/${scope.directoryId}`;
 
-  const scopeOf = (request: FastifyRequest): DirectoryScope => {
-    const p = principalOf(request);
-    return { organizationId: p.organizationId as OrganizationId, directoryId: p.directoryId as DirectoryId };
-  };
+  const scopeOf = directoryScopeOf;
   const projection = (request: FastifyRequest) => {
     const q = parseListQuery(request.query as Record<string, unknown>, PAGING);
     return { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
@@ -39,6 +38,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     projectResource(toScimUser(r.row, r.groups, baseUrl(scope)), USER_RESOURCE_SCHEMAS, p);
   const renderGroup = (scope: DirectoryScope, r: GroupResult, p: ReturnType<typeof projection>) =>
     projectResource(toScimGroup(r.row, r.members, baseUrl(scope)), GROUP_RESOURCE_SCHEMAS, p);
+  const tolerance = (request: FastifyRequest): Tolerance => toleranceOf(ctx, request);
   const ifMatch = (request: FastifyRequest): string | undefined => request.headers['if-match'];
   const send = (reply: FastifyReply, status: number, version: number, body: unknown, location?: string) => {
     void reply.status(status).header('etag', etagOf(version));
@@ -46,15 +46,15 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return reply.send(body);
   };
   /**
-   * RFC 7644 §3.5.2: a PATCH answers 200 with the resource, or 204. Roster answers 200 (Okta reads the resource
-   * back) except for Entra directories, whose provisioning service and test collection expect 204 (IDP-QUIRKS
-   * §11.4); a client that asks for attributes always gets them.
+   * RFC 7644 §3.5.2: a PATCH answers 200 with the resource, or 204, as the directory's provider profile says:
+   * 200 by default (Okta reads the resource back), 204 for Entra, whose provisioning service and test collection
+   * expect it (IDP-QUIRKS §11.4); a client that asks for attributes always gets them.
    */
   const prefersNoContent = (
     request: FastifyRequest,
     p: { attributes: string[]; excludedAttributes: string[] },
   ) =>
-    principalOf(request).directory?.provider === 'entra' &&
+    profileOf(principalOf(request).directory?.provider).patchResponse === 204 &&
     p.attributes.length === 0 &&
     p.excludedAttributes.length === 0;
   /** Whether a response with this projection shows `attribute` (so it is worth loading). */
@@ -64,11 +64,27 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return q.attributes.length > 0 ? named(q.attributes) : !named(q.excludedAttributes);
   };
   const wantsMembers = (q: { attributes: string[]; excludedAttributes: string[] }) => shows('members', q);
+  /** What every PUT and PATCH use case takes from the request. */
+  const writeArgs = (request: FastifyRequest<IdParams>) =>
+    [pool, scopeOf(request), request.params.id, request.body, ifMatch(request), tolerance(request)] as const;
+  /** The answer to a PUT or PATCH: 404 when there is no such resource, else 200 with it, or 204 (`noContent`). */
+  const answerWrite = <R extends { row: { version: number } }>(
+    request: FastifyRequest<IdParams>,
+    reply: FastifyReply,
+    type: 'User' | 'Group',
+    result: R | undefined,
+    render: (result: R) => unknown,
+    noContent = false,
+  ) => {
+    if (!result) throw ScimError.notFound(`${type} ${request.params.id} not found`);
+    if (noContent) return reply.status(204).header('etag', etagOf(result.row.version)).send();
+    return send(reply, 200, result.row.version, render(result));
+  };
 
   // Users
   app.post('/:directoryId/Users', async (request, reply) => {
     const scope = scopeOf(request);
-    const result = await users.createUser(pool, scope, request.body);
+    const result = await users.createUser(pool, scope, request.body, tolerance(request));
     const location = `${baseUrl(scope)}/Users/${result.row.id}`;
     return send(reply, 201, result.row.version, renderUser(scope, result, projection(request)), location);
   });
@@ -82,19 +98,16 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
   });
   app.put<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
-    const scope = scopeOf(request);
-    const result = await users.replaceUser(pool, scope, request.params.id, request.body, ifMatch(request));
-    if (!result) throw ScimError.notFound(`User ${request.params.id} not found`);
-    return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
+    const result = await users.replaceUser(...writeArgs(request));
+    return answerWrite(request, reply, 'User', result, (r) =>
+      renderUser(scopeOf(request), r, projection(request)),
+    );
   });
   app.patch<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
-    const scope = scopeOf(request);
-    const result = await users.patchUser(pool, scope, request.params.id, request.body, ifMatch(request));
-    if (!result) throw ScimError.notFound(`User ${request.params.id} not found`);
     const p = projection(request);
-    if (prefersNoContent(request, p))
-      return reply.status(204).header('etag', etagOf(result.row.version)).send();
-    return send(reply, 200, result.row.version, renderUser(scope, result, p));
+    const result = await users.patchUser(...writeArgs(request));
+    const render = (r: UserResult) => renderUser(scopeOf(request), r, p);
+    return answerWrite(request, reply, 'User', result, render, prefersNoContent(request, p));
   });
   app.delete<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const deleted = await users.deleteUser(pool, scopeOf(request), request.params.id, ifMatch(request));
@@ -123,7 +136,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   // Groups
   app.post('/:directoryId/Groups', async (request, reply) => {
     const scope = scopeOf(request);
-    const result = await groups.createGroup(pool, scope, request.body);
+    const result = await groups.createGroup(pool, scope, request.body, tolerance(request));
     const location = `${baseUrl(scope)}/Groups/${result.row.id}`;
     return send(reply, 201, result.row.version, renderGroup(scope, result, projection(request)), location);
   });
@@ -138,19 +151,17 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return send(reply, 200, result.row.version, renderGroup(scope, result, p));
   });
   app.put<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
-    const scope = scopeOf(request);
-    const result = await groups.replaceGroup(pool, scope, request.params.id, request.body, ifMatch(request));
-    if (!result) throw ScimError.notFound(`Group ${request.params.id} not found`);
-    return send(reply, 200, result.row.version, renderGroup(scope, result, projection(request)));
+    const result = await groups.replaceGroup(...writeArgs(request));
+    return answerWrite(request, reply, 'Group', result, (r) =>
+      renderGroup(scopeOf(request), r, projection(request)),
+    );
   });
   app.patch<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
-    const scope = scopeOf(request);
-    const result = await groups.patchGroup(pool, scope, request.params.id, request.body, ifMatch(request));
-    if (!result) throw ScimError.notFound(`Group ${request.params.id} not found`);
     const p = projection(request);
-    if (prefersNoContent(request, p))
-      return reply.status(204).header('etag', etagOf(result.row.version)).send();
-    return send(reply, 200, result.row.version, renderGroup(scope, result, p));
+    const noContent = prefersNoContent(request, p);
+    const result = await groups.patchGroup(...writeArgs(request), !noContent && wantsMembers(p));
+    const render = (r: GroupResult) => renderGroup(scopeOf(request), r, p);
+    return answerWrite(request, reply, 'Group', result, render, noContent);
   });
   app.delete<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
     const deleted = await groups.deleteGroup(pool, scopeOf(request), request.params.id, ifMatch(request));

@@ -10,6 +10,7 @@ import { isUuid } from '../../shared/ids.js';
 import { authenticate, bearerSecret } from '../../tenants/authenticate.js';
 import type { ScimScope } from '../../tenants/principal.js';
 import type { AppContext } from '../app-context.js';
+import { bulkRoutes } from './bulk-routes.js';
 import { discoveryRoutes } from './discovery-routes.js';
 import { resourceRoutes } from './resource-routes.js';
 import { schemaRoutes } from './schema-routes.js';
@@ -23,6 +24,8 @@ declare module 'fastify' {
     scimScope?: ScimScope;
     /** The route answers 405 whatever the body: skip parsing it, so a malformed body cannot turn 405 into 400. */
     ignoreBody?: boolean;
+    /** The error for a body over the route's own `bodyLimit` (Bulk's `maxPayloadSize`, RFC 7644 §3.7.4). */
+    bodyTooLarge?: () => ScimError;
   }
 }
 
@@ -56,6 +59,7 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
       'scim_token',
       ctx.now(),
       request.log,
+      ctx.credentialCache,
     );
     if (
       !result.ok ||
@@ -99,6 +103,7 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
   await app.register(discoveryRoutes, ctx);
   await app.register(schemaRoutes, ctx);
   await app.register(resourceRoutes, ctx);
+  await app.register(bulkRoutes, ctx);
 }
 
 const isRead = (method: string): boolean => method === 'GET' || method === 'HEAD';
@@ -108,7 +113,10 @@ function toScimError(error: FastifyError | Error, request: FastifyRequest): Scim
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return ScimError.payloadTooLarge('the request body is larger than this server accepts');
+      return (
+        request.routeOptions.config.bodyTooLarge?.() ??
+        ScimError.payloadTooLarge('the request body is larger than this server accepts')
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return ScimError.unsupportedMediaType('send application/scim+json or application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
