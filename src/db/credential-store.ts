@@ -91,6 +91,7 @@ export interface PresentedCredential extends Credential {
     readonly state: DirectoryState;
     readonly provider: string;
     readonly unknownAttributes: 'lenient' | 'strict' | null;
+    readonly modelVersion: number;
   } | null;
 }
 
@@ -107,11 +108,13 @@ export async function selectCredentialBySecretHash(
       directory_state: DirectoryState | null;
       directory_provider: string | null;
       directory_unknown_attributes: 'lenient' | 'strict' | null;
+      directory_model_version: number | null;
     }
   >(
     db,
     sql`select c.*, d.state as directory_state, d.provider as directory_provider,
-               d.unknown_attributes as directory_unknown_attributes
+               d.unknown_attributes as directory_unknown_attributes,
+               d.model_version as directory_model_version
         from credentials c
         left join directories d on d.organization_id = c.organization_id and d.id = c.directory_id
         where c.secret_hash = ${secretHash}`,
@@ -125,6 +128,7 @@ export async function selectCredentialBySecretHash(
             state: row.directory_state,
             provider: row.directory_provider,
             unknownAttributes: row.directory_unknown_attributes,
+            modelVersion: row.directory_model_version ?? 0,
           }
         : null,
   };

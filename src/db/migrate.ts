@@ -13,13 +13,24 @@ import * as m0005 from './migrations/0005-events.js';
 import * as m0006 from './migrations/0006-webhooks.js';
 import * as m0007 from './migrations/0007-read-api-indexes.js';
 import * as m0008 from './migrations/0008-directory-unknown-attributes.js';
+import * as m0009 from './migrations/0009-directory-schemas.js';
 
 interface Migration {
   readonly name: string;
   readonly up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
 const MIGRATION_LOCK_KEY = 7_361_024_801;

@@ -20,6 +20,7 @@ import { type BulkStep, planBulk } from '../scim/bulk-plan.js';
 import { ScimError } from '../scim/scim-error.js';
 import * as groups from './groups.js';
 import type { GroupResult } from './groups.js';
+import type { DirectoryModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 import * as users from './users.js';
 import type { UserResult } from './users.js';
@@ -43,10 +44,11 @@ export interface BulkResult {
 export async function runBulk(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   request: BulkRequest,
   tolerance: Tolerance,
 ): Promise<BulkResult[]> {
-  const run = new BulkRun(pool, scope, tolerance);
+  const run = new BulkRun(pool, scope, model, tolerance);
   const allowed = request.failOnErrors ?? Infinity;
   const results: BulkResult[] = [];
   let errors = 0;
@@ -68,6 +70,7 @@ class BulkRun {
   constructor(
     private readonly pool: Pool,
     private readonly scope: DirectoryScope,
+    private readonly model: DirectoryModel,
     private readonly tolerance: Tolerance,
   ) {}
 
@@ -92,12 +95,15 @@ class BulkRun {
       const data = resolveReferences(op.data, this.idOf);
       if (op.target && 'bulkId' in op.target)
         id = resolveReferences(`bulkId:${op.target.bulkId}`, this.idOf) as string;
-      const { pool, scope, tolerance } = this;
+      const { pool, scope, model, tolerance } = this;
       if (op.method === 'POST') {
         const resource =
           op.resourceType === 'User'
-            ? { kind: 'User' as const, result: await users.createUser(pool, scope, data, tolerance) }
-            : { kind: 'Group' as const, result: await groups.createGroup(pool, scope, data, tolerance) };
+            ? { kind: 'User' as const, result: await users.createUser(pool, scope, model, data, tolerance) }
+            : {
+                kind: 'Group' as const,
+                result: await groups.createGroup(pool, scope, model, data, tolerance),
+              };
         return this.succeeded(op, 201, resource);
       }
       const target = id!;
@@ -116,6 +122,7 @@ class BulkRun {
           ? await (put ? users.replaceUser : users.patchUser)(
               pool,
               scope,
+              model,
               target,
               data,
               op.version,
@@ -124,6 +131,7 @@ class BulkRun {
           : await (put ? groups.replaceGroup : groups.patchGroup)(
               pool,
               scope,
+              model,
               target,
               data,
               op.version,
@@ -151,7 +159,14 @@ class BulkRun {
     }
     let outcomes: (UserResult | ScimError)[];
     try {
-      outcomes = await users.createUsers(this.pool, this.scope, bodies, this.tolerance, allowedErrors);
+      outcomes = await users.createUsers(
+        this.pool,
+        this.scope,
+        this.model,
+        bodies,
+        this.tolerance,
+        allowedErrors,
+      );
     } catch (error) {
       return ops.map((op) => failed(op, error));
     }
@@ -170,7 +185,7 @@ class BulkRun {
    * failing operation reports its error and the others 409.
    */
   private async cycle(ops: readonly BulkOperation[]): Promise<BulkResult[]> {
-    const { scope, tolerance } = this;
+    const { scope, model, tolerance } = this;
     const createdHere = new Map<string, string>();
     const idOf = (bulkId: string) => this.created.get(bulkId) ?? createdHere.get(bulkId);
     const pending = new Set(ops.map((op) => op.bulkId!));
@@ -188,8 +203,14 @@ class BulkRun {
             const data = resolveReferences(partial, idOf);
             const resource =
               op.resourceType === 'User'
-                ? { kind: 'User' as const, result: await users.createUserIn(tx, scope, data, tolerance) }
-                : { kind: 'Group' as const, result: await groups.createGroupIn(tx, scope, data, tolerance) };
+                ? {
+                    kind: 'User' as const,
+                    result: await users.createUserIn(tx, scope, model, data, tolerance),
+                  }
+                : {
+                    kind: 'Group' as const,
+                    result: await groups.createGroupIn(tx, scope, model, data, tolerance),
+                  };
             createdHere.set(op.bulkId!, resource.result.row.id);
             written.set(op.index, resource);
           } catch (error) {
@@ -203,8 +224,8 @@ class BulkRun {
             const id = createdHere.get(op.bulkId!)!;
             const result =
               op.resourceType === 'User'
-                ? await users.replaceUserIn(tx, scope, id, data, undefined, tolerance)
-                : await groups.replaceGroupIn(tx, scope, id, data, undefined, tolerance);
+                ? await users.replaceUserIn(tx, scope, model, id, data, undefined, tolerance)
+                : await groups.replaceGroupIn(tx, scope, model, id, data, undefined, tolerance);
             written.set(
               op.index,
               op.resourceType === 'User'

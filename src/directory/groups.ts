@@ -4,11 +4,9 @@
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
-import { GROUP_TABLE } from '../db/filter-sql.js';
 import * as store from '../db/group-store.js';
 import type { GroupRow } from '../db/group-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
-import { GROUP_RESOURCE_SCHEMAS } from '../scim/core-schemas.js';
 import type { Member, MemberChange } from '../scim/group-members.js';
 import type { ListQuery } from '../scim/list-response.js';
 import { type Tolerance, tolerate } from '../scim/normalizations.js';
@@ -20,6 +18,7 @@ import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
 import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
+import type { DirectoryModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface GroupResult {
@@ -40,21 +39,23 @@ function withoutMembers(resource: Record<string, unknown>): {
 export async function createGroup(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   body: unknown,
   tolerance: Tolerance,
 ): Promise<GroupResult> {
-  return transaction(pool, (tx) => createGroupIn(tx, scope, body, tolerance));
+  return transaction(pool, (tx) => createGroupIn(tx, scope, model, body, tolerance));
 }
 
 /** {@link createGroup} inside a transaction the caller owns (a bulk cycle, RFC 7644 §3.7.1). */
 export async function createGroupIn(
   tx: Executor,
   scope: DirectoryScope,
+  model: DirectoryModel,
   body: unknown,
   tolerance: Tolerance,
 ): Promise<GroupResult> {
   const { resource, members } = withoutMembers(
-    toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'create', tolerance).resource,
+    toCanonicalResource(body, model.schemas.group, 'create', tolerance).resource,
   );
   const id = newUuidV7();
   const row = await store.insertGroup(tx, scope, id, resource);
@@ -80,19 +81,21 @@ export async function getGroup(
 export async function replaceGroup(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
   tolerance: Tolerance,
 ): Promise<GroupResult | undefined> {
   if (!isUuid(id)) return undefined;
-  return transaction(pool, (tx) => replaceGroupIn(tx, scope, id, body, ifMatch, tolerance));
+  return transaction(pool, (tx) => replaceGroupIn(tx, scope, model, id, body, ifMatch, tolerance));
 }
 
 /** {@link replaceGroup} inside a transaction the caller owns. */
 export async function replaceGroupIn(
   tx: Executor,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
@@ -100,10 +103,10 @@ export async function replaceGroupIn(
 ): Promise<GroupResult | undefined> {
   if (!isUuid(id)) return undefined;
   const { resource, members } = withoutMembers(
-    toCanonicalResource(body, GROUP_RESOURCE_SCHEMAS, 'replace', tolerance).resource,
+    toCanonicalResource(body, model.schemas.group, 'replace', tolerance).resource,
   );
   return writeGroup(tx, scope, id, ifMatch, tolerance, (current) => {
-    assertImmutableUnchanged(current, resource, GROUP_RESOURCE_SCHEMAS);
+    assertImmutableUnchanged(current, resource, model.schemas.group);
     return { resource, members: [{ kind: 'replace', members }] };
   });
 }
@@ -111,6 +114,7 @@ export async function replaceGroupIn(
 export async function patchGroup(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
@@ -126,7 +130,7 @@ export async function patchGroup(
       id,
       ifMatch,
       tolerance,
-      (current) => applyPatch(current, operations, GROUP_RESOURCE_SCHEMAS, tolerance),
+      (current) => applyPatch(current, operations, model.schemas.group, tolerance),
       loadMembers,
     ),
   );
@@ -164,14 +168,15 @@ export interface GroupPage {
 export async function listGroups(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   q: ListQuery,
   loadMembers: boolean,
 ): Promise<GroupPage> {
   const keyset = decodeCursor(q);
-  const plan = planList(q, GROUP_TABLE);
+  const plan = planList(q, model.groups);
   const count = () => store.countGroups(pool, scope, plan.where);
   if (q.count === 0) return { results: [], totalResults: await count() };
-  const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, GROUP_TABLE, keyset) : plan);
+  const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, model.groups, keyset) : plan);
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   const members = loadMembers

@@ -3,14 +3,12 @@
  * checked under that lock), so concurrent writers serialise per user and `If-Match` is race-free.
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
-import { USER_TABLE } from '../db/filter-sql.js';
 import { appendEvents } from '../db/event-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
 import { memberEvents, userEvents } from '../events/directory-events.js';
 import * as store from '../db/user-store.js';
 import type { UserRow } from '../db/user-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
-import { USER_RESOURCE_SCHEMAS } from '../scim/core-schemas.js';
 import type { ListQuery } from '../scim/list-response.js';
 import type { Tolerance } from '../scim/normalizations.js';
 import { applyPatch, parsePatchRequest } from '../scim/patch.js';
@@ -20,6 +18,7 @@ import { ScimError } from '../scim/scim-error.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
 import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
+import type { DirectoryModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface UserResult {
@@ -30,20 +29,22 @@ export interface UserResult {
 export async function createUser(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   body: unknown,
   tolerance: Tolerance,
 ): Promise<UserResult> {
-  return transaction(pool, (tx) => createUserIn(tx, scope, body, tolerance));
+  return transaction(pool, (tx) => createUserIn(tx, scope, model, body, tolerance));
 }
 
 /** {@link createUser} inside a transaction the caller owns (a bulk cycle, RFC 7644 §3.7.1). */
 export async function createUserIn(
   tx: Executor,
   scope: DirectoryScope,
+  model: DirectoryModel,
   body: unknown,
   tolerance: Tolerance,
 ): Promise<UserResult> {
-  const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'create', tolerance);
+  const { resource } = toCanonicalResource(body, model.schemas.user, 'create', tolerance);
   const row = await store.insertUser(tx, scope, newUuidV7(), resource);
   await appendEvents(tx, scope, userEvents(undefined, row));
   return { row, groups: [] };
@@ -59,6 +60,7 @@ export async function createUserIn(
 export async function createUsers(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   bodies: readonly unknown[],
   tolerance: Tolerance,
   stopAfterErrors = Infinity,
@@ -69,7 +71,7 @@ export async function createUsers(
   for (const [index, body] of bodies.entries()) {
     if (errors >= stopAfterErrors) break;
     try {
-      const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'create', tolerance);
+      const { resource } = toCanonicalResource(body, model.schemas.user, 'create', tolerance);
       candidates.push({ index, id: newUuidV7(), resource });
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
@@ -133,28 +135,30 @@ const toGroupRef = (g: { group_id: string; display: string; direct: boolean }): 
 export async function replaceUser(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
   tolerance: Tolerance,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  return transaction(pool, (tx) => replaceUserIn(tx, scope, id, body, ifMatch, tolerance));
+  return transaction(pool, (tx) => replaceUserIn(tx, scope, model, id, body, ifMatch, tolerance));
 }
 
 /** {@link replaceUser} inside a transaction the caller owns. */
 export async function replaceUserIn(
   tx: Executor,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
   tolerance: Tolerance,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const { resource } = toCanonicalResource(body, USER_RESOURCE_SCHEMAS, 'replace', tolerance);
+  const { resource } = toCanonicalResource(body, model.schemas.user, 'replace', tolerance);
   return writeUser(tx, scope, id, ifMatch, (current) => {
-    assertImmutableUnchanged(current, resource, USER_RESOURCE_SCHEMAS);
+    assertImmutableUnchanged(current, resource, model.schemas.user);
     return resource;
   });
 }
@@ -163,6 +167,7 @@ export async function replaceUserIn(
 export async function patchUser(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
@@ -176,7 +181,7 @@ export async function patchUser(
       scope,
       id,
       ifMatch,
-      (current) => applyPatch(current, operations, USER_RESOURCE_SCHEMAS, tolerance).resource,
+      (current) => applyPatch(current, operations, model.schemas.user, tolerance).resource,
     ),
   );
 }
@@ -214,17 +219,18 @@ export interface UserPage {
 export async function listUsers(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   q: ListQuery,
   withGroups = true,
 ): Promise<UserPage> {
   const keyset = decodeCursor(q);
-  const plan = planList(q, USER_TABLE);
+  const plan = planList(q, model.users);
   const count = () => store.countUsers(pool, scope, plan.where);
   if (q.count === 0) return { results: [], totalResults: await count() };
   const fetched = await store.selectUsers(
     pool,
     scope,
-    keyset ? planList(q, USER_TABLE, keyset) : plan,
+    keyset ? planList(q, model.users, keyset) : plan,
     withGroups,
   );
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);

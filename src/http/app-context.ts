@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { SecretBox } from '../shared/secret-box.js';
+import type { DirectoryModels } from '../directory/directory-model.js';
 import type { ToleranceRecorder } from '../directory/tolerance-recorder.js';
 import type { CredentialCache } from '../tenants/credential-cache.js';
 import type { Metrics } from './metrics.js';
@@ -13,6 +14,8 @@ export interface AppContext {
   readonly metrics: Metrics;
   readonly rateLimiter: RateLimiter;
   readonly credentialCache: CredentialCache;
+  /** Each directory's schemas, cached by model version. */
+  readonly models: DirectoryModels;
   /** Per-directory counters of normalizations applied and inputs ignored. */
   readonly tolerance: ToleranceRecorder;
   readonly now: () => Date;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Config, formatHost } from '../config.js';
 import type { Database } from '../db/database.js';
 import { type Subscription, listenForNotifications } from '../db/notifications.js';
+import { DirectoryModels } from '../directory/directory-model.js';
 import { ToleranceRecorder } from '../directory/tolerance-recorder.js';
 import { startEventRetention } from '../events/event-retention.js';
 import { SecretBox } from '../shared/secret-box.js';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics: deps.metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
     credentialCache,
+    models: new DirectoryModels(deps.db.pool),
     tolerance,
     now,
     secretBox,
@@ -134,6 +136,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('directoryModel', null);
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   });

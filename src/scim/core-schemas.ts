@@ -511,7 +511,7 @@ export function toResourceTypeResource(
   };
 }
 
-function toAttributeJson(attribute: AttributeDefinition): Record<string, unknown> {
+export function toAttributeJson(attribute: AttributeDefinition): Record<string, unknown> {
   return {
     name: attribute.name,
     type: attribute.type,
@@ -530,7 +530,7 @@ function toAttributeJson(attribute: AttributeDefinition): Record<string, unknown
 
 const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

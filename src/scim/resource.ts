@@ -133,6 +133,9 @@ export function assertRequired(resource: Readonly<JsonObject>, schemas: Resource
     }
   };
   check(schemas.core.attributes, resource, '');
+  for (const urn of schemas.requiredExtensions ?? []) {
+    if (!isJsonObject(resource[urn])) throw ScimError.invalidValue(`the extension ${urn} is required`);
+  }
   for (const extension of schemas.extensions) {
     const object = resource[extension.id];
     if (isJsonObject(object)) check(extension.attributes, object, `${extension.id}:`);

@@ -64,4 +64,6 @@ export interface ResourceTypeDefinition {
 export interface ResourceSchemas {
   readonly core: SchemaDefinition;
   readonly extensions: readonly SchemaDefinition[];
+  /** URNs of the extensions every resource must carry (RFC 7643 §6 `schemaExtensions[].required`). */
+  readonly requiredExtensions?: readonly string[];
 }

@@ -18,6 +18,8 @@ export interface Principal {
     readonly provider: string;
     /** The directory's own unknown-attribute policy, overriding its profile's; null follows the profile. */
     readonly unknownAttributes: 'lenient' | 'strict' | null;
+    /** The directory's model version (schemas), which keys each node's cached model. */
+    readonly modelVersion: number;
   } | null;
   readonly scopes: readonly string[];
   /** Safe to log and audit: kind plus the secret's public hint. */

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { type BulkResult, runBulk } from '../../directory/bulk.js';
 import { BULK_LIMITS, type BulkOperationResult, parseBulkRequest, toBulkResponse } from '../../scim/bulk.js';
-import { GROUP_RESOURCE_SCHEMAS, USER_RESOURCE_SCHEMAS } from '../../scim/core-schemas.js';
+import type { DirectoryModel } from '../../directory/directory-model.js';
+import { directoryModelOf } from '../request-context.js';
 import { projectResource } from '../../scim/projection.js';
 import { etagOf, toScimGroup, toScimUser } from '../../scim/render.js';
 import { ScimError } from '../../scim/scim-error.js';
@@ -29,17 +30,18 @@ export async function bulkRoutes(app: FastifyInstance, ctx: AppContext): Promise
     async (request) => {
       const scope = directoryScopeOf(request);
       const bulk = parseBulkRequest(request.body);
-      const results = await runBulk(ctx.db.pool, scope, bulk, toleranceOf(ctx, request));
+      const model = directoryModelOf(request);
+      const results = await runBulk(ctx.db.pool, scope, model, bulk, toleranceOf(ctx, request));
       const baseUrl = `${ctx.publicUrl()}/scim/v2/${scope.directoryId}`;
       for (const r of results) {
         if (r.cause !== undefined) request.log.error({ err: r.cause }, 'bulk operation failed');
       }
-      return toBulkResponse(results.map((r) => toOperationResult(r, baseUrl)));
+      return toBulkResponse(results.map((r) => toOperationResult(r, baseUrl, model)));
     },
   );
 }
 
-function toOperationResult(r: BulkResult, baseUrl: string): BulkOperationResult {
+function toOperationResult(r: BulkResult, baseUrl: string, model: DirectoryModel): BulkOperationResult {
   const endpoint = r.resourceType === 'Group' ? 'Groups' : 'Users';
   const resource = r.resource;
   return {
@@ -55,14 +57,14 @@ function toOperationResult(r: BulkResult, baseUrl: string): BulkOperationResult 
         ? {
             response: projectResource(
               toScimUser(resource.result.row, resource.result.groups, baseUrl),
-              USER_RESOURCE_SCHEMAS,
+              model.schemas.user,
             ),
           }
         : resource?.kind === 'Group'
           ? {
               response: projectResource(
                 toScimGroup(resource.result.row, resource.result.members, baseUrl),
-                GROUP_RESOURCE_SCHEMAS,
+                model.schemas.group,
               ),
             }
           : {}),

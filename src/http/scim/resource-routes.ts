@@ -10,7 +10,6 @@ import type { DirectoryScope } from '../../directory/scope.js';
 import { searchDirectory } from '../../directory/search.js';
 import * as users from '../../directory/users.js';
 import type { UserResult } from '../../directory/users.js';
-import { GROUP_RESOURCE_SCHEMAS, USER_RESOURCE_SCHEMAS } from '../../scim/core-schemas.js';
 import { type ListQuery, parseListQuery, toListResponse } from '../../scim/list-response.js';
 import { projectResource } from '../../scim/projection.js';
 import { etagOf, toScimGroup, toScimUser } from '../../scim/render.js';
@@ -19,7 +18,7 @@ import { ScimError } from '../../scim/scim-error.js';
 import { profileOf } from '../../tenants/provider-profiles.js';
 import type { AppContext } from '../app-context.js';
 import { directoryScopeOf, toleranceOf } from './scim-request.js';
-import { principalOf } from '../request-context.js';
+import { directoryModelOf, principalOf } from '../request-context.js';
 
 export const PAGING = { defaultCount: 100, maxCount: 1000 };
 
@@ -34,10 +33,15 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const q = parseListQuery(request.query as Record<string, unknown>, PAGING);
     return { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
   };
-  const renderUser = (scope: DirectoryScope, r: UserResult, p: ReturnType<typeof projection>) =>
-    projectResource(toScimUser(r.row, r.groups, baseUrl(scope)), USER_RESOURCE_SCHEMAS, p);
-  const renderGroup = (scope: DirectoryScope, r: GroupResult, p: ReturnType<typeof projection>) =>
-    projectResource(toScimGroup(r.row, r.members, baseUrl(scope)), GROUP_RESOURCE_SCHEMAS, p);
+  const model = directoryModelOf;
+  const renderUser = (request: FastifyRequest, r: UserResult, p: ReturnType<typeof projection>) =>
+    projectResource(toScimUser(r.row, r.groups, baseUrl(scopeOf(request))), model(request).schemas.user, p);
+  const renderGroup = (request: FastifyRequest, r: GroupResult, p: ReturnType<typeof projection>) =>
+    projectResource(
+      toScimGroup(r.row, r.members, baseUrl(scopeOf(request))),
+      model(request).schemas.group,
+      p,
+    );
   const tolerance = (request: FastifyRequest): Tolerance => toleranceOf(ctx, request);
   const ifMatch = (request: FastifyRequest): string | undefined => request.headers['if-match'];
   const send = (reply: FastifyReply, status: number, version: number, body: unknown, location?: string) => {
@@ -66,7 +70,15 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   const wantsMembers = (q: { attributes: string[]; excludedAttributes: string[] }) => shows('members', q);
   /** What every PUT and PATCH use case takes from the request. */
   const writeArgs = (request: FastifyRequest<IdParams>) =>
-    [pool, scopeOf(request), request.params.id, request.body, ifMatch(request), tolerance(request)] as const;
+    [
+      pool,
+      scopeOf(request),
+      model(request),
+      request.params.id,
+      request.body,
+      ifMatch(request),
+      tolerance(request),
+    ] as const;
   /** The answer to a PUT or PATCH: 404 when there is no such resource, else 200 with it, or 204 (`noContent`). */
   const answerWrite = <R extends { row: { version: number } }>(
     request: FastifyRequest<IdParams>,
@@ -84,9 +96,9 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   // Users
   app.post('/:directoryId/Users', async (request, reply) => {
     const scope = scopeOf(request);
-    const result = await users.createUser(pool, scope, request.body, tolerance(request));
+    const result = await users.createUser(pool, scope, model(request), request.body, tolerance(request));
     const location = `${baseUrl(scope)}/Users/${result.row.id}`;
-    return send(reply, 201, result.row.version, renderUser(scope, result, projection(request)), location);
+    return send(reply, 201, result.row.version, renderUser(request, result, projection(request)), location);
   });
   app.get<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const scope = scopeOf(request);
@@ -95,18 +107,16 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (isNotModified(request.headers['if-none-match'], result.row.version)) {
       return reply.status(304).header('etag', etagOf(result.row.version)).send();
     }
-    return send(reply, 200, result.row.version, renderUser(scope, result, projection(request)));
+    return send(reply, 200, result.row.version, renderUser(request, result, projection(request)));
   });
   app.put<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const result = await users.replaceUser(...writeArgs(request));
-    return answerWrite(request, reply, 'User', result, (r) =>
-      renderUser(scopeOf(request), r, projection(request)),
-    );
+    return answerWrite(request, reply, 'User', result, (r) => renderUser(request, r, projection(request)));
   });
   app.patch<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const p = projection(request);
     const result = await users.patchUser(...writeArgs(request));
-    const render = (r: UserResult) => renderUser(scopeOf(request), r, p);
+    const render = (r: UserResult) => renderUser(request, r, p);
     return answerWrite(request, reply, 'User', result, render, prefersNoContent(request, p));
   });
   app.delete<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
@@ -117,9 +127,9 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   const listUsers = async (request: FastifyRequest, q: ListQuery) => {
     const scope = scopeOf(request);
-    const page = await users.listUsers(pool, scope, q, shows('groups', q));
+    const page = await users.listUsers(pool, scope, model(request), q, shows('groups', q));
     return toListResponse({
-      resources: page.results.map((r) => renderUser(scope, r, q)),
+      resources: page.results.map((r) => renderUser(request, r, q)),
       totalResults: page.totalResults,
       ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -136,9 +146,9 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   // Groups
   app.post('/:directoryId/Groups', async (request, reply) => {
     const scope = scopeOf(request);
-    const result = await groups.createGroup(pool, scope, request.body, tolerance(request));
+    const result = await groups.createGroup(pool, scope, model(request), request.body, tolerance(request));
     const location = `${baseUrl(scope)}/Groups/${result.row.id}`;
-    return send(reply, 201, result.row.version, renderGroup(scope, result, projection(request)), location);
+    return send(reply, 201, result.row.version, renderGroup(request, result, projection(request)), location);
   });
   app.get<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
     const scope = scopeOf(request);
@@ -148,19 +158,17 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (isNotModified(request.headers['if-none-match'], result.row.version)) {
       return reply.status(304).header('etag', etagOf(result.row.version)).send();
     }
-    return send(reply, 200, result.row.version, renderGroup(scope, result, p));
+    return send(reply, 200, result.row.version, renderGroup(request, result, p));
   });
   app.put<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
     const result = await groups.replaceGroup(...writeArgs(request));
-    return answerWrite(request, reply, 'Group', result, (r) =>
-      renderGroup(scopeOf(request), r, projection(request)),
-    );
+    return answerWrite(request, reply, 'Group', result, (r) => renderGroup(request, r, projection(request)));
   });
   app.patch<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
     const p = projection(request);
     const noContent = prefersNoContent(request, p);
     const result = await groups.patchGroup(...writeArgs(request), !noContent && wantsMembers(p));
-    const render = (r: GroupResult) => renderGroup(scopeOf(request), r, p);
+    const render = (r: GroupResult) => renderGroup(request, r, p);
     return answerWrite(request, reply, 'Group', result, render, noContent);
   });
   app.delete<IdParams>('/:directoryId/Groups/:id', async (request, reply) => {
@@ -171,9 +179,9 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   const listGroups = async (request: FastifyRequest, q: ListQuery) => {
     const scope = scopeOf(request);
-    const page = await groups.listGroups(pool, scope, q, wantsMembers(q));
+    const page = await groups.listGroups(pool, scope, model(request), q, wantsMembers(q));
     return toListResponse({
-      resources: page.results.map((r) => renderGroup(scope, r, q)),
+      resources: page.results.map((r) => renderGroup(request, r, q)),
       totalResults: page.totalResults,
       ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -191,10 +199,10 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.post('/:directoryId/.search', { config: { scimScope: 'scim:read' } }, async (request) => {
     const scope = scopeOf(request);
     const q = parseListQuery(searchBody(request.body), PAGING);
-    const found = await searchDirectory(pool, scope, q, wantsMembers(q));
+    const found = await searchDirectory(pool, scope, model(request), q, wantsMembers(q));
     return toListResponse({
       resources: found.hits.map((hit) =>
-        hit.kind === 'User' ? renderUser(scope, hit.result, q) : renderGroup(scope, hit.result, q),
+        hit.kind === 'User' ? renderUser(request, hit.result, q) : renderGroup(request, hit.result, q),
       ),
       totalResults: found.totalResults,
       startIndex: q.startIndex ?? 1,

@@ -14,6 +14,7 @@ import { bulkRoutes } from './bulk-routes.js';
 import { discoveryRoutes } from './discovery-routes.js';
 import { resourceRoutes } from './resource-routes.js';
 import { schemaRoutes } from './schema-routes.js';
+import { directoryScopeOf } from './scim-request.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 const DIRECTORY_IN_PATH = /^\/scim\/v2\/([^/?#]+)/;
@@ -86,6 +87,10 @@ export async function scimPlugin(app: FastifyInstance, ctx: AppContext): Promise
     const needed =
       request.routeOptions.config.scimScope ?? (isRead(request.method) ? 'scim:read' : 'scim:write');
     if (!principal.scopes.includes(needed)) throw ScimError.forbidden(`this token lacks the ${needed} scope`);
+    request.directoryModel = await ctx.models.get(
+      directoryScopeOf(request),
+      principal.directory.modelVersion,
+    );
   });
 
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {

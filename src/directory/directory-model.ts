@@ -1,0 +1,87 @@
+/**
+ * What one directory's resources are made of: its schemas (core, enterprise and its own extensions) and the
+ * tables the filter compiler resolves attribute names against. Every SCIM use case takes the model of the
+ * directory it runs in; a node caches models by directory and model version (bumped with every schema change,
+ * announced to the other nodes through the credential cache's NOTIFY), so a request costs no extra query.
+ */
+import type { ResourceTable } from '../db/filter-sql.js';
+import type { Pool } from '../db/database.js';
+import { selectSchemas } from '../db/schema-store.js';
+import { queryOne, sql } from '../db/database.js';
+import { CORE_DIRECTORY_SCHEMAS, type DirectorySchemas, directorySchemas } from '../scim/custom-schemas.js';
+import type { CustomSchema } from '../scim/custom-schemas.js';
+import type { DirectoryScope } from './scope.js';
+
+export interface DirectoryModel {
+  readonly version: number;
+  readonly schemas: DirectorySchemas;
+  readonly users: ResourceTable;
+  readonly groups: ResourceTable;
+}
+
+export function directoryModel(version: number, custom: readonly CustomSchema[]): DirectoryModel {
+  const schemas = directorySchemas(custom);
+  return Object.freeze({
+    version,
+    schemas,
+    users: Object.freeze({ schemas: schemas.user, kind: 'User' as const }),
+    groups: Object.freeze({ schemas: schemas.group, kind: 'Group' as const }),
+  });
+}
+
+/** A directory that never declared a schema of its own. */
+export const CORE_MODEL: DirectoryModel = directoryModel(0, []);
+if (CORE_MODEL.schemas !== CORE_DIRECTORY_SCHEMAS)
+  throw new Error('the core model must share the core schemas');
+
+/** The directory's current model, read from the database. */
+export async function loadDirectoryModel(pool: Pool, scope: DirectoryScope): Promise<DirectoryModel> {
+  const row = await queryOne<{ model_version: number }>(
+    pool,
+    sql`select model_version from directories
+        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}`,
+  );
+  const version = row?.model_version ?? 0;
+  if (version === 0) return CORE_MODEL;
+  return directoryModel(
+    version,
+    (await selectSchemas(pool, scope)).map((s) => s.schema),
+  );
+}
+
+/**
+ * Per-node cache of directory models. `version` is what the caller knows (from its authenticated principal): a
+ * cached model at least that new is served; an older one is replaced. Bounded: the least recently loaded
+ * directories are forgotten first.
+ */
+export class DirectoryModels {
+  private readonly cache = new Map<string, DirectoryModel>();
+  private readonly loading = new Map<string, Promise<DirectoryModel>>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly capacity = 10_000,
+  ) {}
+
+  async get(scope: DirectoryScope, version: number): Promise<DirectoryModel> {
+    if (version === 0) return CORE_MODEL;
+    const cached = this.cache.get(scope.directoryId);
+    if (cached && cached.version >= version) return cached;
+    let pending = this.loading.get(scope.directoryId);
+    if (!pending) {
+      pending = loadDirectoryModel(this.pool, scope).finally(() => this.loading.delete(scope.directoryId));
+      this.loading.set(scope.directoryId, pending);
+    }
+    const model = await pending;
+    this.remember(scope.directoryId, model);
+    return model;
+  }
+
+  private remember(directoryId: string, model: DirectoryModel): void {
+    const cached = this.cache.get(directoryId);
+    if (cached && cached.version > model.version) return;
+    this.cache.delete(directoryId);
+    this.cache.set(directoryId, model);
+    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
