@@ -78,7 +78,8 @@ export async function createCustomIndex(
   scope: DirectoryScope,
   index: CustomIndex,
 ): Promise<void> {
-  const columns = index.unique ? `(${index.expression})` : `(${index.expression}, id)`;
+  // An expression column needs its own parentheses unless it is a bare function call.
+  const columns = index.unique ? `((${index.expression}))` : `((${index.expression}), id)`;
   const ddl =
     `create ${index.unique ? 'unique ' : ''}index concurrently if not exists ${index.name} ` +
     `on ${index.table} ${columns} ` +

@@ -154,7 +154,9 @@ const jsonElements = (resolved: ResolvedAttribute): ElementSource => ({
   from: sql`jsonb_array_elements(coalesce(${jsonNode(sql`r.resource`, resourceKeys({ ...resolved, path: resolved.attribute.name }))}, '[]'::jsonb)) with ordinality as x(v, n)`,
   where: undefined,
   order: sql`coalesce(x.v -> 'primary' = 'true'::jsonb, false) desc, x.n`,
-  operand: (subAttribute) => jsonOperand(sql`x.v`, [subAttribute.name], subAttribute),
+  // A multi-valued simple attribute (a custom `skills: ["a", "b"]`) compares each element itself.
+  operand: (subAttribute) =>
+    jsonOperand(sql`x.v`, subAttribute === resolved.attribute ? [] : [subAttribute.name], subAttribute),
 });
 
 /**

@@ -2,6 +2,10 @@
  * Stored resources rendered as SCIM JSON (RFC 7643 §3.1, §4): server-owned `id` and `meta`, `User.groups` from
  * memberships, `Group.members` from the membership table. `meta.version` is a weak ETag (RFC 7644 §3.14).
  */
+import { isUuid } from '../shared/ids.js';
+import { isJsonObject } from './attribute-values.js';
+import { ENTERPRISE_USER_SCHEMA } from './core-schemas.js';
+
 export interface StoredResource {
   id: string;
   resource: Record<string, unknown>;
@@ -40,6 +44,10 @@ function meta(row: StoredResource, resourceType: 'User' | 'Group', location: str
 /** `baseUrl` is the directory's SCIM base, e.g. `https://roster.example.com/scim/v2/<directoryId>`. */
 export function toScimUser(row: StoredResource, groups: readonly GroupRef[], baseUrl: string) {
   const { schemas, ...rest } = row.resource;
+  const enterprise = rest[ENTERPRISE_USER_SCHEMA];
+  if (isJsonObject(enterprise) && isJsonObject(enterprise.manager)) {
+    rest[ENTERPRISE_USER_SCHEMA] = { ...enterprise, manager: withManagerRef(enterprise.manager, baseUrl) };
+  }
   return {
     schemas,
     id: row.id,
@@ -81,4 +89,18 @@ export function toScimGroup(
       : {}),
     meta: meta(row, 'Group', `${baseUrl}/Groups/${row.id}`),
   };
+}
+
+/**
+ * RFC 7643 §4.3: `manager.$ref` is "the URI of the SCIM resource representing the User's manager". IdPs send
+ * only `value`; when it is a Roster user id (a UUID) the URI is this directory's, so it is written here rather
+ * than stored. Any other value (an IdP's own identifier) keeps whatever `$ref` the client sent.
+ */
+function withManagerRef(
+  manager: Readonly<Record<string, unknown>>,
+  baseUrl: string,
+): Record<string, unknown> {
+  const { value } = manager;
+  if (typeof value !== 'string' || !isUuid(value)) return { ...manager };
+  return { ...manager, $ref: `${baseUrl}/Users/${value.toLowerCase()}` };
 }

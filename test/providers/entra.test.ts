@@ -229,7 +229,11 @@ describe('manager', () => {
     // A later change of manager arrives as a bare id; the old $ref must not stay behind pointing at the old boss.
     const next = await created(scim, '/Users', example2('boss5b'));
     await patched(scim, `/Users/${id}`, { op: 'Replace', path: `${ENTERPRISE}:manager`, value: next });
-    expect((await read(scim, `/Users/${id}`))[ENTERPRISE].manager).toEqual({ value: next });
+    // The old `$ref` is not kept: the new one is the new manager's URI (RFC 7643 §4.3).
+    expect((await read(scim, `/Users/${id}`))[ENTERPRISE].manager).toEqual({
+      value: next,
+      $ref: `${scim.base}/Users/${next}`,
+    });
   });
 
   test('entra: remove manager[value eq "id"] without the URN clears the manager, another id leaves it', async () => {

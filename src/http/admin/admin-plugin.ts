@@ -15,6 +15,7 @@ import { directoryReadRoutes } from './directory-read-routes.js';
 import { directoryRoutes } from './directory-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { providerRoutes } from './provider-routes.js';
+import { directorySchemaRoutes } from './directory-schema-routes.js';
 import { organizationRoutes } from './organization-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
@@ -95,6 +96,7 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
   await app.register(directoryRoutes, ctx);
   await app.register(directoryReadRoutes, ctx);
   await app.register(providerRoutes, ctx);
+  await app.register(directorySchemaRoutes, ctx);
   await app.register(eventRoutes, ctx);
   await app.register(tokenRoutes, ctx);
   await app.register(adminKeyRoutes, ctx);
