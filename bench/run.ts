@@ -2,6 +2,7 @@
 import { bulkBench } from './bulk-bench.js';
 import { ceilingBench } from './ceiling-bench.js';
 import { driverBench } from './driver-bench.js';
+import { extensionBench } from './extension-bench.js';
 import { readBench } from './read-bench.js';
 import { scimBench } from './scim-bench.js';
 import { webhookBench } from './webhook-bench.js';
@@ -13,6 +14,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   read: readBench,
   ceiling: ceilingBench,
   webhooks: webhookBench,
+  extensions: extensionBench,
 };
 
 const requested = process.argv.slice(2);

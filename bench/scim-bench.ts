@@ -6,7 +6,7 @@
  *   npm run bench -- scim                     (10k and 1M)
  *   BENCH_SCALES=10000 npm run bench -- scim  (10k only)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -82,8 +82,16 @@ export async function expectStatus(
 const userName = (i: number): string => `user${i}@example.com`;
 const surname = (i: number): string => `Surname${String(i % SURNAMES).padStart(3, '0')}`;
 
-export async function scimBench(): Promise<void> {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'roster-scim-bench-'));
+/** Roster as its own process on a scratch embedded PostgreSQL, with a pool on the same database. */
+export interface BenchServer {
+  readonly pool: pg.Pool;
+  readonly httpPort: number;
+  readonly adminKey: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchServer(name: string): Promise<BenchServer> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), `roster-${name}-bench-`));
   chmodSync(scratch, 0o755);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const db = await startEmbeddedPostgres({
@@ -96,20 +104,37 @@ export async function scimBench(): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const adminKey = `rst_admin_${randomBytes(32).toString('base64url')}`;
   const httpPort = 40_000 + Math.floor(Math.random() * 20_000);
-  let server: ChildProcess | undefined;
+  const server = spawn(process.execPath, ['bin/roster.js', 'serve'], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(httpPort),
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '16',
+      ROSTER_BOOTSTRAP_ADMIN_KEY: adminKey,
+      ROSTER_RATE_LIMIT_PER_SECOND: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    pool,
+    httpPort,
+    adminKey,
+    async stop() {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+      await pool.end();
+      await db.stop();
+      rmSync(scratch, { recursive: true, force: true });
+      agent.destroy();
+    },
+  };
+}
+
+export async function scimBench(): Promise<void> {
+  const bench = await startBenchServer('scim');
+  const { pool, httpPort, adminKey } = bench;
   try {
-    server = spawn(process.execPath, ['bin/roster.js', 'serve'], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(httpPort),
-        DATABASE_URL: databaseUrl,
-        DATABASE_POOL_SIZE: '16',
-        ROSTER_BOOTSTRAP_ADMIN_KEY: adminKey,
-        ROSTER_RATE_LIMIT_PER_SECOND: '0',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
     const target = await setUp(httpPort, adminKey);
     const scope = (
       await pool.query<{ organization_id: string }>('select organization_id from directories limit 1')
@@ -154,16 +179,11 @@ export async function scimBench(): Promise<void> {
     }
     writeResults('scim', { concurrency: CONCURRENCY, scales: SCALES, results });
   } finally {
-    server?.kill('SIGTERM');
-    if (server) await once(server, 'exit');
-    await pool.end();
-    await db.stop();
-    rmSync(scratch, { recursive: true, force: true });
-    agent.destroy();
+    await bench.stop();
   }
 }
 
-export async function setUp(httpPort: number, adminKey: string): Promise<Target> {
+export async function setUp(httpPort: number, adminKey: string, provider = 'entra'): Promise<Target> {
   const api = async (pathname: string, body: unknown) => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1${pathname}`, {
       method: 'POST',
@@ -182,7 +202,7 @@ export async function setUp(httpPort: number, adminKey: string): Promise<Target>
     await new Promise((r) => setTimeout(r, 100));
   }
   const org = await api('/organizations', { name: 'Bench' });
-  const dir = await api(`/organizations/${org.id}/directories`, { name: 'bench', provider: 'entra' });
+  const dir = await api(`/organizations/${org.id}/directories`, { name: 'bench', provider });
   const token = await api(`/directories/${dir.id}/tokens`, {});
   return { port: httpPort, base: `/scim/v2/${dir.id}`, token: token.token! };
 }

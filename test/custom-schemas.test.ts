@@ -354,6 +354,7 @@ describe('extension attributes behave like core ones', () => {
     const dup = await a.scim.post('/Users', acmeUser('dup@ext2', { badge: 'B-1' }));
     expect(dup.status).toBe(409);
     expect(dup.body.scimType).toBe('uniqueness');
+    expect(dup.body.detail).toContain('uniqueness "server"');
     const otherCase = await a.scim.post('/Users', acmeUser('case@ext2', { badge: 'b-1' }));
     expect(otherCase.status).toBe(201); // caseExact: "b-1" is another value
     const patch = await a.scim.patch(`/Users/${otherCase.body.id}`, {

@@ -14,10 +14,7 @@ import type { DirectoryScope } from '../directory/scope.js';
 import { type Pool, type Query, query, sql } from './database.js';
 import { sortExpression } from './filter-sql-operands.js';
 import { singularOperand } from './filter-sql-sources.js';
-import { isUniqueViolation } from './pg-errors.js';
-
-/** Every custom index name starts with this; a unique violation on one is a SCIM `uniqueness` error. */
-export const CUSTOM_INDEX_PREFIX = 'scim_x_';
+import { CUSTOM_INDEX_PREFIX, isUniqueViolation } from './pg-errors.js';
 
 export interface CustomIndex {
   readonly name: string;

@@ -86,7 +86,9 @@ export async function createUsers(
       outcomes[c.index] = row
         ? { row, groups: [] }
         : ScimError.uniqueness(
-            `userName "${String(c.resource.userName)}" is already taken in this directory`,
+            uniqueAttributesOf(model).length === 0
+              ? `userName "${String(c.resource.userName)}" is already taken in this directory`
+              : `userName "${String(c.resource.userName)}" or a value of ${uniqueAttributesOf(model).join(', ')} is already taken in this directory`,
           );
     }
     // Where sequential POSTs would have stopped; users inserted after that point are taken back before commit.
@@ -261,4 +263,15 @@ async function writeUser(
   const result = { row, groups: (await selectGroupsOfUser(tx, scope, id)).map(toGroupRef) };
   if (row !== current) await appendEvents(tx, scope, userEvents(current, row));
   return result;
+}
+
+/** The directory's extension attributes with `uniqueness: server` (enforced by their unique indexes). */
+function uniqueAttributesOf(model: DirectoryModel): string[] {
+  return model.schemas.custom
+    .filter((c) => c.resourceType === 'User')
+    .flatMap((c) =>
+      c.definition.attributes
+        .filter((a) => a.uniqueness === 'server')
+        .map((a) => `${c.definition.id}:${a.name}`),
+    );
 }
