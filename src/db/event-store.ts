@@ -48,7 +48,8 @@ const toEvent = (r: EventRow): StoredEvent => ({
 /**
  * Appends events in order, in one round trip: take `n` numbers from the directory's counter (locking its row
  * until commit), insert the events with them, and NOTIFY the delivery workers (delivered at commit). Call it last
- * in the transaction, so the counter stays locked only briefly.
+ * in the transaction, so the counter stays locked only briefly. Every user or group insert and delete emits its
+ * `created`/`deleted` event here, so the directory's user and group counts move in the same statement.
  */
 export async function appendEvents(
   tx: Executor,
@@ -56,11 +57,15 @@ export async function appendEvents(
   events: readonly NewEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
+  const net = (created: string, deleted: string) =>
+    events.filter((e) => e.type === created).length - events.filter((e) => e.type === deleted).length;
   const row = await queryOne<{ appended: number }>(
     tx,
     sql`
     with counter as (
-      update directories set event_sequence = event_sequence + ${events.length}
+      update directories set event_sequence = event_sequence + ${events.length},
+        user_count = user_count + ${net('user.created', 'user.deleted')},
+        group_count = group_count + ${net('group.created', 'group.deleted')}
       where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
       returning event_sequence - ${events.length} as base
     ), appended as (

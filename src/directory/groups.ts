@@ -4,6 +4,7 @@
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
+import { selectResourceCount } from '../db/schema-store.js';
 import * as store from '../db/group-store.js';
 import type { GroupRow } from '../db/group-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
@@ -174,7 +175,8 @@ export async function listGroups(
 ): Promise<GroupPage> {
   const keyset = decodeCursor(q);
   const plan = planList(q, model.groups);
-  const count = () => store.countGroups(pool, scope, plan.where);
+  const count = () =>
+    q.filter ? store.countGroups(pool, scope, plan.where) : selectResourceCount(pool, scope, 'Group');
   if (q.count === 0) return { results: [], totalResults: await count() };
   const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, model.groups, keyset) : plan);
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);

@@ -4,6 +4,7 @@
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
+import { selectResourceCount } from '../db/schema-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
 import { memberEvents, userEvents } from '../events/directory-events.js';
 import * as store from '../db/user-store.js';
@@ -227,7 +228,9 @@ export async function listUsers(
 ): Promise<UserPage> {
   const keyset = decodeCursor(q);
   const plan = planList(q, model.users);
-  const count = () => store.countUsers(pool, scope, plan.where);
+  // Unfiltered (every page of an IdP's import): the directory's maintained count, not a count of its rows.
+  const count = () =>
+    q.filter ? store.countUsers(pool, scope, plan.where) : selectResourceCount(pool, scope, 'User');
   if (q.count === 0) return { results: [], totalResults: await count() };
   const fetched = await store.selectUsers(
     pool,

@@ -80,9 +80,10 @@ describe('users', () => {
       ...enterpriseTemplate('report@onelogin.example'),
       [ENTERPRISE]: { manager: { value: boss, displayName: 'Boss', managerId: boss } },
     });
-    // The unknown sub-attribute is kept as sent (lenient profile); the read-only displayName is not.
+    // The unknown sub-attribute is kept as sent (lenient profile); the read-only displayName is not, and $ref
+    // is the manager's URI here (RFC 7643 §4.3).
     expect((await read(scim, `/Users/${id}`))[ENTERPRISE]).toEqual({
-      manager: { value: boss, managerId: boss },
+      manager: { value: boss, managerId: boss, $ref: `${scim.base}/Users/${boss}` },
     });
   });
 
