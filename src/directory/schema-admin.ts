@@ -6,6 +6,7 @@
  */
 import { insertAuditEntry } from '../db/audit-store.js';
 import { type CustomIndex, createCustomIndex, dropCustomIndex, indexesOf } from '../db/custom-indexes.js';
+import type { PoolClient } from 'pg';
 import { type Pool, transaction } from '../db/database.js';
 import * as store from '../db/schema-store.js';
 import type { StoredSchema } from '../db/schema-store.js';
@@ -80,19 +81,13 @@ export async function addSchema(
     );
   }
   const indexes = indexesOf(scope, schema, directorySchemas([...existing.map((s) => s.schema), schema]));
-  await buildIndexes(pool, scope, indexes);
-  try {
-    return await transaction(pool, async (tx) => {
-      const stored = await store.insertSchema(tx, scope, schema);
-      if (!stored) throw new Rejected('conflict', `this directory already has the schema ${urn}`);
-      await store.bumpModelVersion(tx, scope);
-      await audit(tx, actor, scope, 'schema.created', urn);
-      return stored;
-    });
-  } catch (error) {
-    await dropIndexes(pool, indexes);
-    throw error;
-  }
+  return withNewIndexes(pool, scope, indexes, async (tx) => {
+    const stored = await store.insertSchema(tx, scope, schema);
+    if (!stored) throw new Rejected('conflict', `this directory already has the schema ${urn}`);
+    await store.bumpModelVersion(tx, scope);
+    await audit(tx, actor, scope, 'schema.created', urn);
+    return stored;
+  });
 }
 
 /** Replaces a schema with a compatible version of itself (see `incompatibleChanges`). */
@@ -127,23 +122,16 @@ export async function replaceSchema(
   const after = indexesOf(scope, next, directorySchemas([...others, next]));
   const added = after.filter((a) => !before.some((b) => b.name === a.name));
   const removed = before.filter((b) => !after.some((a) => a.name === b.name));
-  await buildIndexes(pool, scope, added);
-  let stored: StoredSchema;
-  try {
-    stored = await transaction(pool, async (tx) => {
-      const locked = await store.selectSchema(tx, scope, urn, { forUpdate: true });
-      if (locked?.version !== current.version) {
-        throw new Rejected('conflict', 'the schema changed meanwhile; read it again and retry');
-      }
-      const updated = await store.updateSchema(tx, scope, current.schema.definition.id, next);
-      await store.bumpModelVersion(tx, scope);
-      await audit(tx, actor, scope, 'schema.updated', current.schema.definition.id);
-      return updated;
-    });
-  } catch (error) {
-    await dropIndexes(pool, added);
-    throw error;
-  }
+  const stored = await withNewIndexes(pool, scope, added, async (tx) => {
+    const locked = await store.selectSchema(tx, scope, urn, { forUpdate: true });
+    if (locked?.version !== current.version) {
+      throw new Rejected('conflict', 'the schema changed meanwhile; read it again and retry');
+    }
+    const updated = await store.updateSchema(tx, scope, current.schema.definition.id, next);
+    await store.bumpModelVersion(tx, scope);
+    await audit(tx, actor, scope, 'schema.updated', current.schema.definition.id);
+    return updated;
+  });
   await dropIndexes(pool, removed);
   return stored;
 }
@@ -193,6 +181,25 @@ function checked(document: SchemaDocument): CustomSchema {
     return toCustomSchema(document);
   } catch (error) {
     if (error instanceof SchemaDocumentError) throw new Rejected('validation_failed', error.message);
+    throw error;
+  }
+}
+
+/**
+ * Builds `indexes`, then runs `work` in a transaction; when either fails, the indexes built here are dropped
+ * again, so a refused change leaves nothing behind.
+ */
+async function withNewIndexes<T>(
+  pool: Pool,
+  scope: DirectoryScope,
+  indexes: readonly CustomIndex[],
+  work: (tx: PoolClient) => Promise<T>,
+): Promise<T> {
+  await buildIndexes(pool, scope, indexes);
+  try {
+    return await transaction(pool, work);
+  } catch (error) {
+    await dropIndexes(pool, indexes);
     throw error;
   }
 }
