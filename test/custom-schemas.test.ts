@@ -553,3 +553,31 @@ describe('several nodes', () => {
     }
   });
 });
+
+describe('with attribute mapping', () => {
+  test('custom attributes map into customAttributes, and a mapped schema cannot be deleted', async () => {
+    const d = await directoryIn(org);
+    await api(
+      'POST',
+      `/directories/${d.directoryId}/schemas`,
+      acmeSchema([{ name: 'code' }, { name: 'site', type: 'complex', subAttributes: [{ name: 'city' }] }]),
+    );
+    const mapping = await api('PUT', `/directories/${d.directoryId}/attribute-mapping`, {
+      mappings: [
+        { name: 'code', path: `${ACME}:code` },
+        { name: 'city', path: `${ACME}:site.city` },
+      ],
+    });
+    expect(mapping.status, mapping.text).toBe(200);
+    const user = await d.scim.post('/Users', acmeUser('mapped@ext', { code: 'K-9', site: { city: 'Oslo' } }));
+    const read = await api('GET', `/directories/${d.directoryId}/users/${user.body.id}`);
+    expect(read.body.customAttributes).toEqual({ code: 'K-9', city: 'Oslo' });
+    const refused = await api('DELETE', `/directories/${d.directoryId}/schemas/${ACME}?force=true`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('code, city');
+    await api('PUT', `/directories/${d.directoryId}/attribute-mapping`, { mappings: [] });
+    expect((await api('DELETE', `/directories/${d.directoryId}/schemas/${ACME}?force=true`)).status).toBe(
+      204,
+    );
+  });
+});

@@ -105,6 +105,7 @@ describe('users', () => {
       displayName: 'Ada Lovelace',
       state: 'active',
       customAttributes: {},
+      idpAttributes: {},
       roles: [],
       groupIds: [engineers],
       createdAt: expect.any(String),

@@ -27,6 +27,7 @@ export interface UserListFilter {
 export interface UserListRow {
   id: string;
   resource: Record<string, unknown>;
+  app_attributes: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
   /** updated_at in whole microseconds since the epoch (exact; a JS Date keeps only milliseconds). */
@@ -94,11 +95,12 @@ export function userPageQuery(
       : empty;
   const order = byUpdated ? sql`u.updated_at, u.id` : idKey;
   return sql`
-    select p.id, p.resource, p.created_at, p.updated_at, p.updated_micros,
+    select p.id, p.resource, p.app_attributes, p.created_at, p.updated_at, p.updated_micros,
            array(select gm.group_id::text from scim_group_members gm
                  where ${inScope(sql`gm`, scope)} and gm.member_id = p.id and gm.member_type = 'User'
                  order by gm.group_id) as group_ids
-    from (select u.id, u.resource, u.created_at, u.updated_at, ${updatedMicros} as updated_micros
+    from (select u.id, u.resource, u.app_attributes, u.created_at, u.updated_at,
+                 ${updatedMicros} as updated_micros
           from scim_users u ${membership}
           where ${join(conditions, ' and ')}
           order by ${order}
@@ -124,7 +126,8 @@ export async function selectDirectoryUser(
 ): Promise<UserListRow | undefined> {
   return queryOne<UserListRow>(
     db,
-    sql`select u.id, u.resource, u.created_at, u.updated_at, ${updatedMicros} as updated_micros,
+    sql`select u.id, u.resource, u.app_attributes, u.created_at, u.updated_at,
+               ${updatedMicros} as updated_micros,
                array(select gm.group_id::text from scim_group_members gm
                      where ${inScope(sql`gm`, scope)} and gm.member_id = u.id and gm.member_type = 'User'
                      order by gm.group_id) as group_ids

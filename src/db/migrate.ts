@@ -14,6 +14,7 @@ import * as m0006 from './migrations/0006-webhooks.js';
 import * as m0007 from './migrations/0007-read-api-indexes.js';
 import * as m0008 from './migrations/0008-directory-unknown-attributes.js';
 import * as m0009 from './migrations/0009-directory-schemas.js';
+import * as m0010 from './migrations/0010-attribute-mapping.js';
 import * as m0011 from './migrations/0011-resource-counts.js';
 
 interface Migration {
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0007,
   m0008,
   m0009,
+  m0010,
   m0011,
 ];
 

@@ -188,3 +188,17 @@ export async function deleteDirectory(
   );
   return rows.length > 0;
 }
+
+/** The directory's attribute mapping entries as stored (docs/attribute-mapping.md). */
+export async function updateAttributeMapping(
+  db: Executor,
+  organizationId: OrganizationId,
+  id: DirectoryId,
+  entries: readonly { name: string; path: string; owner: string }[],
+): Promise<void> {
+  await query(
+    db,
+    sql`update directories set attribute_mapping = ${JSON.stringify(entries)}::jsonb, updated_at = now()
+        where organization_id = ${organizationId} and id = ${id}`,
+  );
+}

@@ -10,6 +10,8 @@ import { uniquely } from './pg-errors.js';
 export interface UserRow {
   id: string;
   resource: Record<string, unknown>;
+  /** The app's own values of the attributes the mapping declares app-owned (never written by the IdP). */
+  app_attributes: Record<string, unknown>;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -32,7 +34,7 @@ function hotColumns(resource: Resource) {
   };
 }
 
-const USER_COLUMNS = sql`r.id, r.resource, r.version, r.created_at, r.updated_at`;
+const USER_COLUMNS = sql`r.id, r.resource, r.app_attributes, r.version, r.created_at, r.updated_at`;
 
 export async function insertUser(
   db: Executor,
@@ -138,6 +140,45 @@ export async function selectUser(
   );
 }
 
+/**
+ * Up to `limit` users after `afterId` in id order (a keyset on the primary key), for walks over a whole
+ * directory that must never hold it in memory at once.
+ */
+export async function selectUsersAfter(
+  db: Executor,
+  scope: DirectoryScope,
+  afterId: string | undefined,
+  limit: number,
+): Promise<UserRow[]> {
+  return query<UserRow>(
+    db,
+    sql`select ${USER_COLUMNS} from scim_users r
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+          ${afterId === undefined ? sql`` : sql`and r.id > ${afterId}`}
+        order by r.id
+        limit ${limit}`,
+  );
+}
+
+/**
+ * Replaces the app's own attribute values. The SCIM resource, its version (ETag) and `updated_at` stay as they
+ * are: they describe what the identity provider sent.
+ */
+export async function updateAppAttributes(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+  values: Record<string, unknown>,
+): Promise<UserRow | undefined> {
+  return queryOne<UserRow>(
+    db,
+    sql`update scim_users as r set app_attributes = ${JSON.stringify(values)}::jsonb
+        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+          and r.id = ${id}
+        returning ${USER_COLUMNS}`,
+  );
+}
+
 /** One user with the groups it belongs to (direct and indirect), in one round trip. */
 export async function selectUserWithGroups(
   db: Executor,
@@ -213,7 +254,7 @@ export async function selectUsers(
            and g.directory_id = ${scope.directoryId} and g.id = d.group_id
       group by d.user_id
     )
-    select p.id, p.resource, p.version, p.created_at, p.updated_at, coalesce(grouped.groups, '[]'::json) as groups
+    select p.id, p.resource, p.app_attributes, p.version, p.created_at, p.updated_at, coalesce(grouped.groups, '[]'::json) as groups
     from page p left join grouped on grouped.user_id = p.id
     order by p.ord`,
   );

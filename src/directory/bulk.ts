@@ -111,7 +111,7 @@ class BulkRun {
       if (op.method === 'DELETE') {
         const deleted =
           op.resourceType === 'User'
-            ? await users.deleteUser(pool, scope, target, op.version)
+            ? await users.deleteUser(pool, scope, model, target, op.version)
             : await groups.deleteGroup(pool, scope, target, op.version);
         if (!deleted) throw notFound();
         return { ...echo(op), resourceType: op.resourceType, id: target, status: 204 };

@@ -1,31 +1,40 @@
 /**
- * What one directory's resources are made of: its schemas (core, enterprise and its own extensions) and the
- * tables the filter compiler resolves attribute names against. Every SCIM use case takes the model of the
+ * What one directory's resources are made of: its schemas (core, enterprise and its own extensions), the
+ * tables the filter compiler resolves attribute names against, and its attribute mapping (what the normalized
+ * user's `customAttributes` are made of). Every SCIM use case takes the model of the
  * directory it runs in; a node caches models by directory and model version (bumped with every schema change,
  * announced to the other nodes through the credential cache's NOTIFY), so a request costs no extra query.
  */
 import type { ResourceTable } from '../db/filter-sql.js';
-import type { Pool } from '../db/database.js';
+import type { Executor, Pool } from '../db/database.js';
 import { selectSchemas } from '../db/schema-store.js';
 import { queryOne, sql } from '../db/database.js';
 import { CORE_DIRECTORY_SCHEMAS, type DirectorySchemas, directorySchemas } from '../scim/custom-schemas.js';
 import type { CustomSchema } from '../scim/custom-schemas.js';
 import type { DirectoryScope } from './scope.js';
+import { type AttributeMapping, type MappingEntry, resolveAttributeMapping } from './attribute-mapping.js';
 
 export interface DirectoryModel {
   readonly version: number;
   readonly schemas: DirectorySchemas;
   readonly users: ResourceTable;
   readonly groups: ResourceTable;
+  /** The attribute mapping, resolved against `schemas.user`. */
+  readonly mapping: AttributeMapping;
 }
 
-export function directoryModel(version: number, custom: readonly CustomSchema[]): DirectoryModel {
+export function directoryModel(
+  version: number,
+  custom: readonly CustomSchema[],
+  mapping: readonly MappingEntry[] = [],
+): DirectoryModel {
   const schemas = directorySchemas(custom);
   return Object.freeze({
     version,
     schemas,
     users: Object.freeze({ schemas: schemas.user, kind: 'User' as const }),
     groups: Object.freeze({ schemas: schemas.group, kind: 'Group' as const }),
+    mapping: Object.freeze(resolveAttributeMapping(mapping, schemas.user)),
   });
 }
 
@@ -34,19 +43,40 @@ export const CORE_MODEL: DirectoryModel = directoryModel(0, []);
 if (CORE_MODEL.schemas !== CORE_DIRECTORY_SCHEMAS)
   throw new Error('the core model must share the core schemas');
 
-/** The directory's current model, read from the database. */
-export async function loadDirectoryModel(pool: Pool, scope: DirectoryScope): Promise<DirectoryModel> {
-  const row = await queryOne<{ model_version: number }>(
-    pool,
-    sql`select model_version from directories
+/** The directory's current model, read from the database (inside a transaction when `db` is one). */
+export async function loadDirectoryModel(db: Executor, scope: DirectoryScope): Promise<DirectoryModel> {
+  const row = await queryOne<{ model_version: number; attribute_mapping: MappingEntry[] }>(
+    db,
+    sql`select model_version, attribute_mapping from directories
         where organization_id = ${scope.organizationId} and id = ${scope.directoryId}`,
   );
   const version = row?.model_version ?? 0;
   if (version === 0) return CORE_MODEL;
   return directoryModel(
     version,
-    (await selectSchemas(pool, scope)).map((s) => s.schema),
+    (await selectSchemas(db, scope)).map((s) => s.schema),
+    row?.attribute_mapping ?? [],
   );
+}
+
+/**
+ * For a write about to append its events: locks the directory row (the lock `appendEvents` and every model
+ * change take, so it orders this write against them) and returns the model current under that lock, `model`
+ * itself when it still is. A write computes its events from the returned model, so a mapping change that
+ * committed after the write's model was loaded cannot leave events computed with the old mapping.
+ */
+export async function lockCurrentModel(
+  tx: Executor,
+  scope: DirectoryScope,
+  model: DirectoryModel,
+): Promise<DirectoryModel> {
+  const row = await queryOne<{ model_version: number }>(
+    tx,
+    sql`select model_version from directories
+        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
+        for no key update`,
+  );
+  return row?.model_version === model.version ? model : loadDirectoryModel(tx, scope);
 }
 
 /**

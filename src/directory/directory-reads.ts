@@ -24,6 +24,8 @@ import { getDirectory } from '../tenants/organizations.js';
 import type { Principal } from '../tenants/principal.js';
 import { type NormalizedGroup, type NormalizedUser, normalizeGroup, normalizeUser } from './normalized.js';
 import type { DirectoryScope } from './scope.js';
+import type { AttributeMapping } from './attribute-mapping.js';
+import { loadDirectoryModel } from './directory-model.js';
 
 export interface DirectoryUser extends NormalizedUser {
   readonly id: string;
@@ -109,12 +111,12 @@ function toPage<R, T>(rows: R[], limit: number, position: (row: R) => string, vi
 }
 
 const userOf =
-  (scope: DirectoryScope) =>
+  (scope: DirectoryScope, mapping: AttributeMapping) =>
   (row: UserListRow): DirectoryUser => ({
     id: row.id,
     organizationId: scope.organizationId,
     directoryId: scope.directoryId,
-    ...normalizeUser(row.resource),
+    ...normalizeUser(row.resource, mapping, row.app_attributes),
     groupIds: row.group_ids,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -155,7 +157,8 @@ export async function listUsers(
   };
   const rows = await selectUserPage(pool, scope, filter, after, q.limit);
   const position = (row: UserListRow) => (byUpdated ? `${row.updated_micros}.${row.id}` : row.id);
-  return found(toPage(rows, q.limit, position, userOf(scope)));
+  const { mapping } = await loadDirectoryModel(pool, scope);
+  return found(toPage(rows, q.limit, position, userOf(scope, mapping)));
 }
 
 export async function getUser(
@@ -167,7 +170,9 @@ export async function getUser(
   const scope = await visibleScope(pool, actor, directoryId);
   if (!scope) return missing('directory');
   const row = await selectDirectoryUser(pool, scope, userId);
-  return row ? found(userOf(scope)(row)) : missing('user');
+  if (!row) return missing('user');
+  const { mapping } = await loadDirectoryModel(pool, scope);
+  return found(userOf(scope, mapping)(row));
 }
 
 export async function listGroups(
@@ -214,7 +219,8 @@ export async function listMembers(
       q.limit,
       (row) => row.member_id,
       (row): DirectoryMember => {
-        const user = row.user_resource ? normalizeUser(row.user_resource) : undefined;
+        // Only names and emails are shown here, which the attribute mapping does not affect.
+        const user = row.user_resource ? normalizeUser(row.user_resource, []) : undefined;
         return {
           id: row.member_id,
           type: row.member_type,

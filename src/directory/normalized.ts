@@ -4,6 +4,7 @@
  * always yields the same normalized state, and a write's events are the difference between two of them.
  */
 import { isJsonObject, jsonEqual } from '../scim/attribute-values.js';
+import { type AttributeMapping, customAttributesOf } from './attribute-mapping.js';
 
 export interface DirectoryEmail {
   readonly value: string;
@@ -22,8 +23,13 @@ export interface NormalizedUser {
   readonly lastName: string | null;
   readonly displayName: string | null;
   readonly state: 'active' | 'inactive';
-  /** The app's own names for mapped attributes (attribute mapping, a later issue); empty until mapped. */
+  /**
+   * Every name of the directory's attribute mapping with its effective value (null when absent): the IdP's
+   * value, or for an app-owned name the app's own value when it has set one (docs/attribute-mapping.md).
+   */
   readonly customAttributes: Readonly<Record<string, unknown>>;
+  /** For app-owned names only: what the IdP last sent (null when nothing), whatever the app set. */
+  readonly idpAttributes: Readonly<Record<string, unknown>>;
   /** Roles granted from group mappings (a later issue); empty until mapped. */
   readonly roles: readonly string[];
 }
@@ -35,7 +41,15 @@ export interface NormalizedGroup {
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
-export function normalizeUser(resource: Readonly<Record<string, unknown>>): NormalizedUser {
+/**
+ * The normalized user of a stored resource under the directory's attribute mapping; `appAttributes` are the app's
+ * own values (`scim_users.app_attributes`), which only names the mapping declares app-owned read.
+ */
+export function normalizeUser(
+  resource: Readonly<Record<string, unknown>>,
+  mapping: AttributeMapping,
+  appAttributes: Readonly<Record<string, unknown>> = {},
+): NormalizedUser {
   const name = isJsonObject(resource.name) ? resource.name : {};
   const emails: DirectoryEmail[] = (Array.isArray(resource.emails) ? resource.emails : [])
     .filter(isJsonObject)
@@ -57,9 +71,26 @@ export function normalizeUser(resource: Readonly<Record<string, unknown>>): Norm
       ([firstName, lastName].filter(Boolean).join(' ') || null),
     // RFC 7643 §4.1.1: `active` absent means the IdP never said; Roster treats that as active.
     state: resource.active === false ? 'inactive' : 'active',
-    customAttributes: {},
+    ...mappedAttributes(resource, mapping, appAttributes),
     roles: [],
   };
+}
+
+function mappedAttributes(
+  resource: Readonly<Record<string, unknown>>,
+  mapping: AttributeMapping,
+  appAttributes: Readonly<Record<string, unknown>>,
+): Pick<NormalizedUser, 'customAttributes' | 'idpAttributes'> {
+  const fromIdp = customAttributesOf(resource, mapping);
+  const customAttributes = { ...fromIdp };
+  const idpAttributes: Record<string, unknown> = {};
+  for (const { name, owner } of mapping) {
+    if (owner !== 'app') continue;
+    idpAttributes[name] = fromIdp[name];
+    const own = Object.hasOwn(appAttributes, name) ? appAttributes[name] : undefined;
+    if (own !== undefined && own !== null) customAttributes[name] = own;
+  }
+  return { customAttributes, idpAttributes };
 }
 
 export function normalizeGroup(resource: Readonly<Record<string, unknown>>): NormalizedGroup {

@@ -23,6 +23,8 @@ import {
 import { ScimError } from '../scim/scim-error.js';
 import type { DirectoryId } from '../shared/ids.js';
 import { type Principal, Rejected, auditActor, requireScope } from '../tenants/principal.js';
+import { mappingReferences } from './attribute-mapping.js';
+import { CORE_MODEL, lockCurrentModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 
 /** The directory's scope if the actor may see it; `undefined` (rendered 404) otherwise. */
@@ -158,6 +160,14 @@ export async function removeSchema(
   const indexes = indexesOf(scope, current.schema, directorySchemas(existing.map((s) => s.schema)));
   await transaction(pool, async (tx) => {
     if (!(await store.selectSchema(tx, scope, id, { forUpdate: true }))) return;
+    // Under the directory lock a mapping change takes too, so no mapping can start using it meanwhile.
+    const mapped = mappingReferences((await lockCurrentModel(tx, scope, CORE_MODEL)).mapping, id);
+    if (mapped.length > 0) {
+      throw new Rejected(
+        'conflict',
+        `the attribute mapping uses ${id} (${mapped.join(', ')}); change the mapping first`,
+      );
+    }
     let stripped = 0;
     if (await store.anyResource(tx, scope, resourceType, id, 'with')) {
       if (!force) {

@@ -6,7 +6,7 @@ import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
 import { selectResourceCount } from '../db/schema-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
-import { memberEvents, userEvents } from '../events/directory-events.js';
+import { type NewEvent, memberEvents, userEvents } from '../events/directory-events.js';
 import * as store from '../db/user-store.js';
 import type { UserRow } from '../db/user-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
@@ -19,7 +19,8 @@ import { ScimError } from '../scim/scim-error.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
 import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
-import type { DirectoryModel } from './directory-model.js';
+import type { AttributeMapping } from './attribute-mapping.js';
+import { type DirectoryModel, lockCurrentModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 
 export interface UserResult {
@@ -47,7 +48,7 @@ export async function createUserIn(
 ): Promise<UserResult> {
   const { resource } = toCanonicalResource(body, model.schemas.user, 'create', tolerance);
   const row = await store.insertUser(tx, scope, newUuidV7(), resource);
-  await appendEvents(tx, scope, userEvents(undefined, row));
+  await appendUserEvents(tx, scope, model, (mapping) => userEvents(undefined, row, mapping));
   return { row, groups: [] };
 }
 
@@ -98,10 +99,8 @@ export async function createUsers(
     for (const c of beyond) await store.deleteUser(tx, scope, c.id);
     const kept = outcomes.slice(0, stop + 1).filter((o) => o !== undefined);
     // One `user.created` per user kept, in request order, committed with the rows.
-    await appendEvents(
-      tx,
-      scope,
-      kept.flatMap((o) => (o instanceof ScimError ? [] : userEvents(undefined, o.row))),
+    await appendUserEvents(tx, scope, model, (mapping) =>
+      kept.flatMap((o) => (o instanceof ScimError ? [] : userEvents(undefined, o.row, mapping))),
     );
     return kept;
   });
@@ -160,7 +159,7 @@ export async function replaceUserIn(
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
   const { resource } = toCanonicalResource(body, model.schemas.user, 'replace', tolerance);
-  return writeUser(tx, scope, id, ifMatch, (current) => {
+  return writeUser(tx, scope, model, id, ifMatch, (current) => {
     assertImmutableUnchanged(current, resource, model.schemas.user);
     return resource;
   });
@@ -182,6 +181,7 @@ export async function patchUser(
     writeUser(
       tx,
       scope,
+      model,
       id,
       ifMatch,
       (current) => applyPatch(current, operations, model.schemas.user, tolerance).resource,
@@ -192,6 +192,7 @@ export async function patchUser(
 export async function deleteUser(
   pool: Pool,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   ifMatch: string | undefined,
 ): Promise<boolean> {
@@ -203,9 +204,9 @@ export async function deleteUser(
     // The removals a deletion implies come first, then the deletion (ARCHITECTURE.md, events).
     const removed = await deleteMembershipsOfUser(tx, scope, id);
     await store.deleteUser(tx, scope, id);
-    await appendEvents(tx, scope, [
+    await appendUserEvents(tx, scope, model, (mapping) => [
       ...memberEvents(removed.map((m) => ({ change: 'removed' as const, ...m }))),
-      ...userEvents(current, undefined),
+      ...userEvents(current, undefined, mapping),
     ]);
     return true;
   });
@@ -251,6 +252,7 @@ export async function listUsers(
 async function writeUser(
   tx: Executor,
   scope: DirectoryScope,
+  model: DirectoryModel,
   id: string,
   ifMatch: string | undefined,
   change: (current: Record<string, unknown>) => Record<string, unknown>,
@@ -264,8 +266,26 @@ async function writeUser(
   const row = jsonEqual(current.resource, next) ? current : await store.updateUser(tx, scope, id, next);
   if (!row) return undefined;
   const result = { row, groups: (await selectGroupsOfUser(tx, scope, id)).map(toGroupRef) };
-  if (row !== current) await appendEvents(tx, scope, userEvents(current, row));
+  // A changed resource locks the directory even when it changes nothing normalized under `model`: a mapping
+  // change committed meanwhile may map what it changed.
+  if (row !== current) {
+    await appendUserEvents(tx, scope, model, (mapping) => userEvents(current, row, mapping));
+  }
   return result;
+}
+
+/**
+ * Appends a user write's events, computed under the directory's mapping as it stands once the directory row is
+ * locked (`lockCurrentModel`): a mapping change that committed after `model` was loaded is taken into account.
+ */
+async function appendUserEvents(
+  tx: Executor,
+  scope: DirectoryScope,
+  model: DirectoryModel,
+  events: (mapping: AttributeMapping) => NewEvent[],
+): Promise<void> {
+  const current = await lockCurrentModel(tx, scope, model);
+  await appendEvents(tx, scope, events(current.mapping));
 }
 
 /** The directory's extension attributes with `uniqueness: server` (enforced by their unique indexes). */

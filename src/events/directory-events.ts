@@ -10,6 +10,7 @@ import {
   normalizeGroup,
   normalizeUser,
 } from '../directory/normalized.js';
+import type { AttributeMapping } from '../directory/attribute-mapping.js';
 
 export const EVENT_TYPES = [
   'directory.activated',
@@ -51,27 +52,43 @@ export function directoryEvent(
 }
 
 type Stored = { readonly id: string; readonly resource: Readonly<Record<string, unknown>> };
+type StoredUser = Stored & { readonly app_attributes?: Readonly<Record<string, unknown>> };
 
 const userData = (id: string, user: NormalizedUser) => ({ id, ...user });
 const groupData = (id: string, group: NormalizedGroup) => ({ id, ...group });
 
-/** Events for a user going from `before` to `after` (either absent: created or deleted). */
-export function userEvents(before: Stored | undefined, after: Stored | undefined): NewEvent[] {
+/**
+ * Events for a user going from `before` to `after` (either absent: created or deleted), both normalized under
+ * the directory's attribute `mapping`.
+ */
+export function userEvents(
+  before: StoredUser | undefined,
+  after: StoredUser | undefined,
+  mapping: AttributeMapping,
+): NewEvent[] {
+  const normalize = (u: StoredUser) => normalizeUser(u.resource, mapping, u.app_attributes);
   if (!before && !after) return [];
-  if (!before) return [{ type: 'user.created', data: userData(after!.id, normalizeUser(after!.resource)) }];
-  const was = normalizeUser(before.resource);
+  if (!before) return [{ type: 'user.created', data: userData(after!.id, normalize(after!)) }];
+  const was = normalize(before);
   if (!after) return [{ type: 'user.deleted', data: userData(before.id, was) }];
-  const now = normalizeUser(after.resource);
+  return userChangeEvents(after.id, was, normalize(after));
+}
+
+/**
+ * Events for a user whose normalized state went from `was` to `now` (a write, or a new attribute mapping):
+ * `user.updated` with the old values of the changed fields, then any state change.
+ */
+export function userChangeEvents(id: string, was: NormalizedUser, now: NormalizedUser): NewEvent[] {
   const events: NewEvent[] = [];
   const previous = changedFields(was, now, ['state']);
   if (Object.keys(previous).length > 0) {
-    events.push({ type: 'user.updated', data: userData(after.id, now), previous });
+    events.push({ type: 'user.updated', data: userData(id, now), previous });
   }
   // Deactivation and reactivation are their own events, after any field changes of the same write.
   if (was.state !== now.state) {
     events.push({
       type: now.state === 'inactive' ? 'user.deactivated' : 'user.reactivated',
-      data: userData(after.id, now),
+      data: userData(id, now),
     });
   }
   return events;

@@ -9,6 +9,7 @@ import { Forbidden, Rejected } from '../../tenants/principal.js';
 import type { AppContext } from '../app-context.js';
 import { AdminError, type AdminErrorCode } from './admin-error.js';
 import { ErrorBody } from './admin-schemas.js';
+import { attributeMappingRoutes } from './attribute-mapping-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { adminKeyRoutes } from './admin-key-routes.js';
 import { directoryReadRoutes } from './directory-read-routes.js';
@@ -95,6 +96,7 @@ export async function adminPlugin(app: FastifyInstance, ctx: AppContext): Promis
   await app.register(organizationRoutes, ctx);
   await app.register(directoryRoutes, ctx);
   await app.register(directoryReadRoutes, ctx);
+  await app.register(attributeMappingRoutes, ctx);
   await app.register(providerRoutes, ctx);
   await app.register(directorySchemaRoutes, ctx);
   await app.register(eventRoutes, ctx);

@@ -27,7 +27,8 @@ import {
   UserParams,
 } from './directory-read-schemas.js';
 
-const userView = (u: DirectoryUser) => ({
+/** A normalized user as the admin API shows it. */
+export const userView = (u: DirectoryUser) => ({
   ...u,
   emails: [...u.emails],
   roles: [...u.roles],

@@ -23,7 +23,14 @@ export const DirectoryUserBody = Type.Object({
   lastName: Nullable(Type.String()),
   displayName: Nullable(Type.String()),
   state: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
-  customAttributes: Type.Record(Type.String(), Type.Unknown()),
+  customAttributes: Type.Record(Type.String(), Type.Unknown(), {
+    description:
+      "Every name of the directory's attribute mapping with its effective value (null when absent); for an " +
+      "app-owned name, the app's own value once it has set one (docs/attribute-mapping.md)",
+  }),
+  idpAttributes: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'App-owned names only: what the identity provider last sent, null when nothing',
+  }),
   roles: Type.Array(Type.String()),
   groupIds: Type.Array(Uuid, {
     description: 'Groups the user is a direct member of (membership through nested groups is not expanded)',

@@ -120,7 +120,13 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return answerWrite(request, reply, 'User', result, render, prefersNoContent(request, p));
   });
   app.delete<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
-    const deleted = await users.deleteUser(pool, scopeOf(request), request.params.id, ifMatch(request));
+    const deleted = await users.deleteUser(
+      pool,
+      scopeOf(request),
+      model(request),
+      request.params.id,
+      ifMatch(request),
+    );
     if (!deleted) throw ScimError.notFound(`User ${request.params.id} not found`);
     return reply.status(204).send();
   });
