@@ -6,7 +6,7 @@
 import type { DirectoryScope } from '../directory/scope.js';
 import type { NewEvent } from '../events/directory-events.js';
 import { newUuidV7 } from '../shared/ids.js';
-import { type Executor, type Query, empty, query, queryOne, sql } from './database.js';
+import { type Executor, type Query, empty, prepared, query, queryOne, sql } from './database.js';
 
 export interface StoredEvent {
   readonly id: string;
@@ -61,7 +61,7 @@ export async function appendEvents(
     events.filter((e) => e.type === created).length - events.filter((e) => e.type === deleted).length;
   const row = await queryOne<{ appended: number }>(
     tx,
-    sql`
+    prepared(sql`
     with counter as (
       update directories set event_sequence = event_sequence + ${events.length},
         user_count = user_count + ${net('user.created', 'user.deleted')},
@@ -78,7 +78,7 @@ export async function appendEvents(
              with ordinality as e(id, type, data, previous, ord)
       returning 1
     )
-    select count(*)::int as appended, pg_notify('roster_events', ${scope.directoryId}::text) from appended`,
+    select count(*)::int as appended, pg_notify('roster_events', ${scope.directoryId}::text) from appended`),
   );
   if (row?.appended !== events.length) throw new Error('appendEvents: the directory does not exist');
 }

@@ -5,7 +5,7 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { isUuid } from '../shared/ids.js';
-import { type Executor, type Query, query, queryOne, sql } from './database.js';
+import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
 import { uniquely } from './pg-errors.js';
 
 export interface GroupRow {
@@ -177,16 +177,14 @@ export async function deleteMembershipsOfUser(
 export async function selectGroups(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number },
+  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: boolean },
 ): Promise<GroupRow[]> {
-  return query<GroupRow>(
-    db,
-    sql`select ${GROUP_COLUMNS} from scim_groups r
+  const q = sql`select ${GROUP_COLUMNS} from scim_groups r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and (${page.where})
         order by ${page.orderBy}
-        offset ${page.offset} limit ${page.limit}`,
-  );
+        offset ${page.offset} limit ${page.limit}`;
+  return query<GroupRow>(db, page.keyLookup ? prepared(q) : q);
 }
 
 export async function countGroups(db: Executor, scope: DirectoryScope, filter: Query): Promise<number> {
@@ -339,7 +337,7 @@ export async function selectGroupsOfUser(
 ): Promise<UserGroupRow[]> {
   const row = await queryOne<{ groups: UserGroupRow[] }>(
     db,
-    sql`select ${groupsJsonOf(scope, sql`${userId}::uuid`)} as groups`,
+    prepared(sql`select ${groupsJsonOf(scope, sql`${userId}::uuid`)} as groups`),
   );
   return row?.groups ?? [];
 }

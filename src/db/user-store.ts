@@ -3,7 +3,7 @@
  * in indexed columns, written from the resource on every insert and update, and `emails` are rows.
  */
 import type { DirectoryScope } from '../directory/scope.js';
-import { type Executor, type Query, query, queryOne, sql } from './database.js';
+import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
 import { type UserGroupRow, groupsJsonOf } from './group-store.js';
 import { uniquely } from './pg-errors.js';
 
@@ -134,9 +134,9 @@ export async function selectUser(
 ): Promise<UserRow | undefined> {
   return queryOne<UserRow>(
     db,
-    sql`select ${USER_COLUMNS} from scim_users r
+    prepared(sql`select ${USER_COLUMNS} from scim_users r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`,
+          and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`),
   );
 }
 
@@ -187,9 +187,9 @@ export async function selectUserWithGroups(
 ): Promise<(UserRow & { groups: UserGroupRow[] }) | undefined> {
   return queryOne<UserRow & { groups: UserGroupRow[] }>(
     db,
-    sql`select ${USER_COLUMNS}, ${groupsJsonOf(scope, sql`r.id`)} as groups from scim_users r
+    prepared(sql`select ${USER_COLUMNS}, ${groupsJsonOf(scope, sql`r.id`)} as groups from scim_users r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and r.id = ${id}`,
+          and r.id = ${id}`),
   );
 }
 
@@ -209,17 +209,18 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
 export async function selectUsers(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number },
+  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: boolean },
   withGroups: boolean,
 ): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
+  const plan = (q: Query) => (page.keyLookup ? prepared(q) : q);
   if (!withGroups) {
     return query<UserRow & { groups: UserGroupRow[] }>(
       db,
-      sql`select ${USER_COLUMNS}, '[]'::json as groups from scim_users r
+      plan(sql`select ${USER_COLUMNS}, '[]'::json as groups from scim_users r
           where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
             and (${page.where})
           order by ${page.orderBy}
-          offset ${page.offset} limit ${page.limit}`,
+          offset ${page.offset} limit ${page.limit}`),
     );
   }
   // The page's groups are walked for the whole page at once (one pass over memberships per nesting level), not
@@ -227,7 +228,7 @@ export async function selectUsers(
   // membership table once per user.
   return query<UserRow & { groups: UserGroupRow[] }>(
     db,
-    sql`
+    plan(sql`
     with recursive page as materialized (
       select ${USER_COLUMNS}, row_number() over (order by ${page.orderBy}) as ord from scim_users r
       where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
@@ -256,7 +257,7 @@ export async function selectUsers(
     )
     select p.id, p.resource, p.app_attributes, p.version, p.created_at, p.updated_at, coalesce(grouped.groups, '[]'::json) as groups
     from page p left join grouped on grouped.user_id = p.id
-    order by p.ord`,
+    order by p.ord`),
   );
 }
 

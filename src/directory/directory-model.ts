@@ -8,7 +8,7 @@
 import type { ResourceTable } from '../db/filter-sql.js';
 import type { Executor, Pool } from '../db/database.js';
 import { selectSchemas } from '../db/schema-store.js';
-import { queryOne, sql } from '../db/database.js';
+import { prepared, queryOne, sql } from '../db/database.js';
 import { CORE_DIRECTORY_SCHEMAS, type DirectorySchemas, directorySchemas } from '../scim/custom-schemas.js';
 import type { CustomSchema } from '../scim/custom-schemas.js';
 import type { DirectoryScope } from './scope.js';
@@ -72,9 +72,9 @@ export async function lockCurrentModel(
 ): Promise<DirectoryModel> {
   const row = await queryOne<{ model_version: number }>(
     tx,
-    sql`select model_version from directories
+    prepared(sql`select model_version from directories
         where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
-        for no key update`,
+        for no key update`),
   );
   return row?.model_version === model.version ? model : loadDirectoryModel(tx, scope);
 }

@@ -4,7 +4,10 @@
  */
 import { type Query, sql } from '../db/database.js';
 import { type ResourceTable, compileFilter, compileSortKey } from '../db/filter-sql.js';
+import { resolveAttribute } from '../scim/attributes.js';
+import type { Filter } from '../scim/filter/ast.js';
 import { parseScimFilter } from '../scim/filter/parse.js';
+import { printAttributePath } from '../scim/filter/print.js';
 import type { ListQuery } from '../scim/list-response.js';
 import { ScimError } from '../scim/scim-error.js';
 import { isUuid } from '../shared/ids.js';
@@ -14,6 +17,25 @@ export interface ListPlan {
   orderBy: Query;
   offset: number;
   limit: number;
+  /**
+   * The best plan is the same whatever the values: one `eq` on a key attribute (the lookups IdPs send before
+   * every write) and no sortBy. Such pages run as prepared statements. Unfiltered pages are not: a generic plan
+   * cannot see how deep `offset` goes.
+   */
+  keyLookup: boolean;
+}
+
+/** Attributes an `eq` lookup of which is one probe of a b-tree index whatever the value. */
+const KEY_ATTRIBUTES: Record<ResourceTable['kind'], ReadonlySet<string>> = {
+  User: new Set(['id', 'userName', 'externalId']),
+  Group: new Set(['id', 'displayName', 'externalId']),
+};
+
+function isKeyLookup(filter: Filter | undefined, table: ResourceTable): boolean {
+  if (filter === undefined) return false;
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || filter.path.subAttribute !== undefined) return false;
+  const resolved = resolveAttribute(table.schemas, printAttributePath(filter.path));
+  return resolved !== undefined && !resolved.extension && KEY_ATTRIBUTES[table.kind].has(resolved.path);
 }
 
 /** Where a cursor page starts: after an id (forward) or before one (a previous page). */
@@ -26,7 +48,9 @@ export interface Keyset {
 
 /** Compiles the query's filter and sort into SQL over alias `r`. */
 export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): ListPlan {
-  let where = q.filter ? compileFilter(parseScimFilter(q.filter), table) : sql`true`;
+  const filter = q.filter ? parseScimFilter(q.filter) : undefined;
+  let where = filter ? compileFilter(filter, table) : sql`true`;
+  const keyLookup = !q.sortBy && isKeyLookup(filter, table);
   if (keyset) {
     where =
       keyset.direction === 'after'
@@ -35,7 +59,7 @@ export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): L
   }
   if (keyset?.direction === 'before') {
     // Read the previous page backwards from the cursor (one extra row tells whether there is another before it).
-    return { where, orderBy: sql`r.id desc`, offset: 0, limit: q.count + 1 };
+    return { where, orderBy: sql`r.id desc`, offset: 0, limit: q.count + 1, keyLookup };
   }
   const direction = q.sortOrder === 'descending' ? sql`desc` : sql`asc`;
   // RFC 7644 §3.4.2.3: sorting is stable here because the id breaks every tie.
@@ -43,8 +67,8 @@ export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): L
     ? sql`${compileSortKey(q.sortBy, table)} ${direction} nulls last, r.id ${direction}`
     : sql`r.id ${direction}`;
   // Cursor pages read one extra row to know whether a next page exists.
-  if (q.startIndex === undefined) return { where, orderBy, offset: 0, limit: q.count + 1 };
-  return { where, orderBy, offset: q.startIndex - 1, limit: q.count };
+  if (q.startIndex === undefined) return { where, orderBy, offset: 0, limit: q.count + 1, keyLookup };
+  return { where, orderBy, offset: q.startIndex - 1, limit: q.count, keyLookup };
 }
 
 /**
