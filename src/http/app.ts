@@ -185,7 +185,7 @@ function securityHeaders(): Record<string, string> {
     {} as IncomingMessage,
     response,
     (error?: unknown) => {
-      if (error) throw error;
+      if (error) throw error instanceof Error ? error : new Error('helmet refused its options');
     },
   );
   return headers;
