@@ -57,16 +57,34 @@ export async function appendEvents(
   events: readonly NewEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
+  if (!(await appendEventsAt(tx, scope, events, undefined))) {
+    throw new Error('appendEvents: the directory does not exist');
+  }
+}
+
+/**
+ * {@link appendEvents} for events computed under the directory model `modelVersion`: appends them (and locks the
+ * directory row, even for no events) only while the directory is still at that version, in the same single
+ * statement; false, with nothing appended, when the model moved (or the directory is gone), so the caller can
+ * recompute its events under the new model and append them then.
+ */
+export async function appendEventsAt(
+  tx: Executor,
+  scope: DirectoryScope,
+  events: readonly NewEvent[],
+  modelVersion: number | undefined,
+): Promise<boolean> {
   const net = (created: string, deleted: string) =>
     events.filter((e) => e.type === created).length - events.filter((e) => e.type === deleted).length;
-  const row = await queryOne<{ appended: number }>(
+  const version = modelVersion === undefined ? sql`` : sql`and model_version = ${modelVersion}`;
+  const row = await queryOne<{ locked: number; appended: number }>(
     tx,
     prepared(sql`
     with counter as (
       update directories set event_sequence = event_sequence + ${events.length},
         user_count = user_count + ${net('user.created', 'user.deleted')},
         group_count = group_count + ${net('group.created', 'group.deleted')}
-      where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
+      where organization_id = ${scope.organizationId} and id = ${scope.directoryId} ${version}
       returning event_sequence - ${events.length} as base
     ), appended as (
       insert into directory_events (organization_id, directory_id, sequence, id, type, data, previous)
@@ -77,10 +95,16 @@ export async function appendEvents(
                   ${events.map((e) => (e.previous ? JSON.stringify(e.previous) : null))}::jsonb[])
              with ordinality as e(id, type, data, previous, ord)
       returning 1
+    ), notified as (
+      select count(*)::int as n from appended
     )
-    select count(*)::int as appended, pg_notify('roster_events', ${scope.directoryId}::text) from appended`),
+    select (select count(*)::int from counter) as locked, notified.n as appended,
+           case when notified.n > 0 then pg_notify('roster_events', ${scope.directoryId}::text) end
+    from notified`),
   );
-  if (row?.appended !== events.length) throw new Error('appendEvents: the directory does not exist');
+  if (!row || row.locked === 0) return false;
+  if (row.appended !== events.length) throw new Error('appendEvents: not every event was appended');
+  return true;
 }
 
 /** One directory's events after `afterSequence`, in sequence order. */

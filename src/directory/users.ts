@@ -3,7 +3,7 @@
  * checked under that lock), so concurrent writers serialise per user and `If-Match` is race-free.
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
-import { appendEvents } from '../db/event-store.js';
+import { appendEvents, appendEventsAt } from '../db/event-store.js';
 import { selectResourceCount } from '../db/schema-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
 import { type NewEvent, memberEvents, userEvents } from '../events/directory-events.js';
@@ -276,7 +276,9 @@ async function writeUser(
 
 /**
  * Appends a user write's events, computed under the directory's mapping as it stands once the directory row is
- * locked (`lockCurrentModel`): a mapping change that committed after `model` was loaded is taken into account.
+ * locked: a mapping change that committed after `model` was loaded is taken into account. The common case (the
+ * model did not move) is one statement that locks, checks the version and appends; otherwise the write re-reads
+ * the model under the lock (`lockCurrentModel`) and appends the events recomputed with it.
  */
 async function appendUserEvents(
   tx: Executor,
@@ -284,6 +286,7 @@ async function appendUserEvents(
   model: DirectoryModel,
   events: (mapping: AttributeMapping) => NewEvent[],
 ): Promise<void> {
+  if (await appendEventsAt(tx, scope, events(model.mapping), model.version)) return;
   const current = await lockCurrentModel(tx, scope, model);
   await appendEvents(tx, scope, events(current.mapping));
 }
