@@ -179,17 +179,37 @@ export async function updateAppAttributes(
   );
 }
 
-/** One user with the groups it belongs to (direct and indirect), in one round trip. */
-export async function selectUserWithGroups(
+/** Users by id with the groups each belongs to (direct and indirect), in one round trip; missing ids are absent. */
+export async function selectUsersWithGroups(
   db: Executor,
   scope: DirectoryScope,
-  id: string,
-): Promise<(UserRow & { groups: UserGroupRow[] }) | undefined> {
-  return queryOne<UserRow & { groups: UserGroupRow[] }>(
+  ids: readonly string[],
+): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
+  return query<UserRow & { groups: UserGroupRow[] }>(
     db,
     prepared(sql`select ${USER_COLUMNS}, ${groupsJsonOf(scope, sql`r.id`)} as groups from scim_users r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and r.id = ${id}`),
+          and r.id = any(${ids}::uuid[])`),
+  );
+}
+
+/**
+ * Users by userName with their groups, one round trip for many names. Compared as the filter compiler does
+ * (`lower()` on both sides, RFC 7643 §4.1.1 caseExact false), by PostgreSQL; each row carries the name it was
+ * asked for as `user_name_key`.
+ */
+export async function selectUsersByUserNames(
+  db: Executor,
+  scope: DirectoryScope,
+  userNames: readonly string[],
+): Promise<(UserRow & { groups: UserGroupRow[]; user_name_key: string })[]> {
+  return query<UserRow & { groups: UserGroupRow[]; user_name_key: string }>(
+    db,
+    prepared(sql`select ${USER_COLUMNS}, k.name as user_name_key,
+               ${groupsJsonOf(scope, sql`r.id`)} as groups
+        from unnest(${userNames}::text[]) as k(name)
+        join scim_users r on r.organization_id = ${scope.organizationId}
+             and r.directory_id = ${scope.directoryId} and lower(r.user_name) = lower(k.name)`),
   );
 }
 

@@ -4,6 +4,11 @@
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents, appendEventsAt } from '../db/event-store.js';
+import type { UserGroupRow } from '../db/group-store.js';
+import { LookupBatcher } from '../db/lookup-batcher.js';
+import { resolveAttribute } from '../scim/attributes.js';
+import { parseScimFilter } from '../scim/filter/parse.js';
+import { printAttributePath } from '../scim/filter/print.js';
 import { selectResourceCount } from '../db/schema-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
 import { type NewEvent, memberEvents, userEvents } from '../events/directory-events.js';
@@ -121,10 +126,45 @@ export async function getUser(
   id: string,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const found = await store.selectUserWithGroups(pool, scope, id);
+  const found = await lookupsOf(pool).load(scope, id.toLowerCase());
   if (!found) return undefined;
-  const { groups, ...row } = found;
-  return { row, groups: groups.map(toGroupRef) };
+  return { row: withoutLookupColumns(found), groups: found.groups.map(toGroupRef) };
+}
+
+type UserWithGroups = store.UserRow & { groups: UserGroupRow[] };
+
+/** Per pool, the batchers of the two reads IdPs repeat most: a user by id, and by userName (`LookupBatcher`). */
+const batchers = new WeakMap<
+  Pool,
+  {
+    byId: LookupBatcher<UserWithGroups>;
+    byUserName: LookupBatcher<UserWithGroups & { user_name_key: string }>;
+  }
+>();
+function batchersOf(pool: Pool) {
+  let found = batchers.get(pool);
+  if (!found) {
+    found = {
+      byId: new LookupBatcher(pool, store.selectUsersWithGroups, (row) => row.id),
+      byUserName: new LookupBatcher(pool, store.selectUsersByUserNames, (row) => row.user_name_key),
+    };
+    batchers.set(pool, found);
+  }
+  return found;
+}
+const lookupsOf = (pool: Pool) => batchersOf(pool).byId;
+
+/**
+ * The userName of a list query that is exactly an IdP's existence check: `userName eq "<string>"`, first index
+ * page, no sort. userName is unique per directory, so its page is that user or nothing.
+ */
+function userNameLookup(q: ListQuery, model: DirectoryModel): string | undefined {
+  if (!q.filter || q.sortBy || q.cursor !== undefined || q.startIndex !== 1 || q.count < 1) return undefined;
+  const filter = parseScimFilter(q.filter);
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return undefined;
+  if (filter.path.subAttribute !== undefined) return undefined;
+  const resolved = resolveAttribute(model.schemas.user, printAttributePath(filter.path));
+  return resolved && !resolved.extension && resolved.path === 'userName' ? filter.value : undefined;
 }
 
 const toGroupRef = (g: { group_id: string; display: string; direct: boolean }): GroupRef => ({
@@ -227,6 +267,12 @@ export async function listUsers(
   q: ListQuery,
   withGroups = true,
 ): Promise<UserPage> {
+  const userName = userNameLookup(q, model);
+  if (userName !== undefined) {
+    const found = await batchersOf(pool).byUserName.load(scope, userName);
+    const results = found ? [{ row: withoutLookupColumns(found), groups: found.groups.map(toGroupRef) }] : [];
+    return { results, totalResults: results.length };
+  }
   const keyset = decodeCursor(q);
   const plan = planList(q, model.users);
   // Unfiltered (every page of an IdP's import): the directory's maintained count, not a count of its rows.
@@ -300,4 +346,16 @@ function uniqueAttributesOf(model: DirectoryModel): string[] {
         .filter((a) => a.uniqueness === 'server')
         .map((a) => `${c.definition.id}:${a.name}`),
     );
+}
+
+/** A stored user row without what a lookup query added to it. */
+function withoutLookupColumns(found: UserWithGroups): store.UserRow {
+  return {
+    id: found.id,
+    resource: found.resource,
+    app_attributes: found.app_attributes,
+    version: found.version,
+    created_at: found.created_at,
+    updated_at: found.updated_at,
+  };
 }
