@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { resolveAttribute } from '../scim/attributes.js';
-import type { CustomSchema, DirectorySchemas } from '../scim/custom-schemas.js';
+import { type CustomSchema, type DirectorySchemas, uniqueAttributes } from '../scim/custom-schemas.js';
 import { ScimError } from '../scim/scim-error.js';
 import type { DirectoryScope } from '../directory/scope.js';
 import { type Pool, type Query, query, sql } from './database.js';
@@ -36,9 +36,7 @@ export function indexesOf(
   const resourceSchemas = kind === 'User' ? schemas.user : schemas.group;
   const wanted = [
     ...schema.indexed.map((path) => ({ path, unique: false })),
-    ...schema.definition.attributes
-      .filter((a) => a.uniqueness === 'server')
-      .map((a) => ({ path: a.name, unique: true })),
+    ...uniqueAttributes(schema).map((a) => ({ path: a.name, unique: true })),
   ];
   return wanted.map(({ path, unique }) => {
     const attribute = `${schema.definition.id}:${path}`;
@@ -108,16 +106,6 @@ async function dropInvalid(pool: Pool, name: string): Promise<void> {
         where c.relname = ${name}`,
   );
   if (rows[0] && !rows[0].valid) await dropCustomIndex(pool, name);
-}
-
-/** The names of the custom indexes that exist for a directory (found by their partial predicate). */
-export async function existingCustomIndexes(pool: Pool, scope: DirectoryScope): Promise<string[]> {
-  const rows = await query<{ name: string }>(
-    pool,
-    sql`select indexname as name from pg_indexes
-        where indexname like ${`${CUSTOM_INDEX_PREFIX}%`} and indexdef like ${`%${scope.directoryId}%`}`,
-  );
-  return rows.map((r) => r.name);
 }
 
 // The SQL of `q` with its bind parameters written as literals: DDL takes no parameters. Only the filter

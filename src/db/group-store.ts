@@ -177,14 +177,14 @@ export async function deleteMembershipsOfUser(
 export async function selectGroups(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: boolean },
+  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: object | undefined },
 ): Promise<GroupRow[]> {
   const q = sql`select ${GROUP_COLUMNS} from scim_groups r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and (${page.where})
         order by ${page.orderBy}
         offset ${page.offset} limit ${page.limit}`;
-  return query<GroupRow>(db, page.keyLookup ? prepared(q) : q);
+  return query<GroupRow>(db, page.keyLookup !== undefined ? prepared(q) : q);
 }
 
 export async function countGroups(db: Executor, scope: DirectoryScope, filter: Query): Promise<number> {

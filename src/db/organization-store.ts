@@ -1,5 +1,6 @@
 /** Organizations and directories. Every function takes the executor first and is scoped by organization. */
 import type { UnknownAttributePolicy } from '../scim/normalizations.js';
+import type { DirectoryScope } from '../directory/scope.js';
 import type { DirectoryId, OrganizationId } from '../shared/ids.js';
 import { type Executor, empty, query, queryOne, sql } from './database.js';
 
@@ -201,4 +202,18 @@ export async function updateAttributeMapping(
     sql`update directories set attribute_mapping = ${JSON.stringify(entries)}::jsonb, updated_at = now()
         where organization_id = ${organizationId} and id = ${id}`,
   );
+}
+
+/** The directory's number of users or groups, kept exact by `appendEvents` (migration 0011). */
+export async function selectResourceCount(
+  db: Executor,
+  scope: DirectoryScope,
+  type: 'User' | 'Group',
+): Promise<number> {
+  const row = await queryOne<{ n: string }>(
+    db,
+    sql`select ${type === 'User' ? sql`user_count` : sql`group_count`} as n from directories
+        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}`,
+  );
+  return Number(row?.n ?? 0);
 }

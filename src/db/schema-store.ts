@@ -169,17 +169,3 @@ export async function stripExtension(
   );
   return rows.length;
 }
-
-/** The directory's number of users or groups, kept exact by `appendEvents` (migration 0011). */
-export async function selectResourceCount(
-  db: Executor,
-  scope: DirectoryScope,
-  type: ExtensibleResourceType,
-): Promise<number> {
-  const row = await queryOne<{ n: string }>(
-    db,
-    sql`select ${type === 'User' ? sql`user_count` : sql`group_count`} as n from directories
-        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}`,
-  );
-  return Number(row?.n ?? 0);
-}

@@ -229,10 +229,10 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
 export async function selectUsers(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: boolean },
+  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: object | undefined },
   withGroups: boolean,
 ): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
-  const plan = (q: Query) => (page.keyLookup ? prepared(q) : q);
+  const plan = (q: Query) => (page.keyLookup !== undefined ? prepared(q) : q);
   if (!withGroups) {
     return query<UserRow & { groups: UserGroupRow[] }>(
       db,

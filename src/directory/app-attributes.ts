@@ -6,13 +6,13 @@
 import { insertAuditEntry } from '../db/audit-store.js';
 import { type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
-import { selectDirectory } from '../db/organization-store.js';
 import { selectUser, updateAppAttributes } from '../db/user-store.js';
 import { userEvents } from '../events/directory-events.js';
 import { jsonEqual } from '../scim/attribute-values.js';
 import { type DirectoryId, isUuid } from '../shared/ids.js';
 import { type Principal, Rejected, auditActor, requireScope } from '../tenants/principal.js';
 import { CORE_MODEL, lockCurrentModel } from './directory-model.js';
+import { visibleScope } from './scope.js';
 
 /**
  * Sets (a value) or clears (null) the app's values of app-owned names for one user, with a `user.updated`
@@ -28,9 +28,8 @@ export async function setAppAttributes(
 ): Promise<'done' | 'directory' | 'user'> {
   requireScope(actor, 'admin:write');
   return transaction(pool, async (tx) => {
-    const directory = await selectDirectory(tx, directoryId, actor.organizationId ?? undefined);
-    if (!directory) return 'directory';
-    const scope = { organizationId: directory.organizationId, directoryId: directory.id };
+    const scope = await visibleScope(tx, actor, directoryId);
+    if (!scope) return 'directory';
     // The user first, then the directory: the order SCIM writers lock them in.
     const current = isUuid(userId) ? await selectUser(tx, scope, userId, { forUpdate: true }) : undefined;
     if (!current) return 'user';

@@ -4,7 +4,7 @@
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
-import { selectResourceCount } from '../db/schema-store.js';
+import { selectResourceCount } from '../db/organization-store.js';
 import * as store from '../db/group-store.js';
 import type { GroupRow } from '../db/group-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';

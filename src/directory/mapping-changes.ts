@@ -7,7 +7,7 @@
 import { insertAuditEntry } from '../db/audit-store.js';
 import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents } from '../db/event-store.js';
-import { selectDirectory, updateAttributeMapping } from '../db/organization-store.js';
+import { updateAttributeMapping } from '../db/organization-store.js';
 import { bumpModelVersion } from '../db/schema-store.js';
 import { selectUsersAfter } from '../db/user-store.js';
 import { jsonEqual } from '../scim/attribute-values.js';
@@ -23,7 +23,7 @@ import {
 } from './attribute-mapping.js';
 import { CORE_MODEL, loadDirectoryModel, lockCurrentModel } from './directory-model.js';
 import { type NormalizedUser, normalizeUser } from './normalized.js';
-import type { DirectoryScope } from './scope.js';
+import { type DirectoryScope, visibleScope } from './scope.js';
 
 export interface MappingInput {
   readonly name: string;
@@ -123,15 +123,6 @@ function validMapping(input: readonly MappingInput[], schemas: Parameters<typeof
   if (!check.ok)
     throw new Rejected('validation_failed', `invalid attribute mapping: ${check.problems.join('; ')}`);
   return check.mapping;
-}
-
-async function visibleScope(
-  db: Executor,
-  actor: Principal,
-  directoryId: DirectoryId,
-): Promise<DirectoryScope | undefined> {
-  const directory = await selectDirectory(db, directoryId, actor.organizationId ?? undefined);
-  return directory && { organizationId: directory.organizationId, directoryId: directory.id };
 }
 
 interface UserChange {

@@ -5,7 +5,7 @@
 import { type Query, sql } from '../db/database.js';
 import { type ResourceTable, compileFilter, compileSortKey } from '../db/filter-sql.js';
 import { resolveAttribute } from '../scim/attributes.js';
-import type { Filter } from '../scim/filter/ast.js';
+import type { CompareValue, Filter } from '../scim/filter/ast.js';
 import { parseScimFilter } from '../scim/filter/parse.js';
 import { printAttributePath } from '../scim/filter/print.js';
 import type { ListQuery } from '../scim/list-response.js';
@@ -18,11 +18,17 @@ export interface ListPlan {
   offset: number;
   limit: number;
   /**
-   * The best plan is the same whatever the values: one `eq` on a key attribute (the lookups IdPs send before
-   * every write) and no sortBy. Such pages run as prepared statements. Unfiltered pages are not: a generic plan
-   * cannot see how deep `offset` goes.
+   * Set when the best plan is the same whatever the values: one `eq` on a key attribute (the lookups IdPs send
+   * before every write) and no sortBy. Such pages run as prepared statements. Unfiltered pages are not: a
+   * generic plan cannot see how deep `offset` goes.
    */
-  keyLookup: boolean;
+  keyLookup?: KeyLookup | undefined;
+}
+
+/** `<key attribute> eq <value>`: the attribute's canonical path (`userName`) and the value compared. */
+export interface KeyLookup {
+  readonly path: string;
+  readonly value: CompareValue;
 }
 
 /** Attributes an `eq` lookup of which is one probe of a b-tree index whatever the value. */
@@ -31,11 +37,12 @@ const KEY_ATTRIBUTES: Record<ResourceTable['kind'], ReadonlySet<string>> = {
   Group: new Set(['id', 'displayName', 'externalId']),
 };
 
-function isKeyLookup(filter: Filter | undefined, table: ResourceTable): boolean {
-  if (filter === undefined) return false;
-  if (filter.kind !== 'compare' || filter.op !== 'eq' || filter.path.subAttribute !== undefined) return false;
+function keyLookupOf(filter: Filter | undefined, table: ResourceTable): KeyLookup | undefined {
+  if (filter?.kind !== 'compare' || filter.op !== 'eq' || filter.path.subAttribute !== undefined)
+    return undefined;
   const resolved = resolveAttribute(table.schemas, printAttributePath(filter.path));
-  return resolved !== undefined && !resolved.extension && KEY_ATTRIBUTES[table.kind].has(resolved.path);
+  if (!resolved || resolved.extension || !KEY_ATTRIBUTES[table.kind].has(resolved.path)) return undefined;
+  return { path: resolved.path, value: filter.value };
 }
 
 /** Where a cursor page starts: after an id (forward) or before one (a previous page). */
@@ -50,7 +57,7 @@ export interface Keyset {
 export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): ListPlan {
   const filter = q.filter ? parseScimFilter(q.filter) : undefined;
   let where = filter ? compileFilter(filter, table) : sql`true`;
-  const keyLookup = !q.sortBy && isKeyLookup(filter, table);
+  const keyLookup = q.sortBy ? undefined : keyLookupOf(filter, table);
   if (keyset) {
     where =
       keyset.direction === 'after'

@@ -10,7 +10,6 @@ import type { PoolClient } from 'pg';
 import { type Pool, transaction } from '../db/database.js';
 import * as store from '../db/schema-store.js';
 import type { StoredSchema } from '../db/schema-store.js';
-import * as directories from '../tenants/organizations.js';
 import {
   type CustomSchema,
   MAX_CUSTOM_SCHEMAS,
@@ -25,17 +24,7 @@ import type { DirectoryId } from '../shared/ids.js';
 import { type Principal, Rejected, auditActor, requireScope } from '../tenants/principal.js';
 import { mappingReferences } from './attribute-mapping.js';
 import { CORE_MODEL, lockCurrentModel } from './directory-model.js';
-import type { DirectoryScope } from './scope.js';
-
-/** The directory's scope if the actor may see it; `undefined` (rendered 404) otherwise. */
-async function visibleDirectory(
-  pool: Pool,
-  actor: Principal,
-  directoryId: DirectoryId,
-): Promise<DirectoryScope | undefined> {
-  const directory = await directories.getDirectory(pool, actor, directoryId);
-  return directory && { organizationId: directory.organizationId, directoryId: directory.id };
-}
+import { type DirectoryScope, visibleScope } from './scope.js';
 
 export async function listSchemas(
   pool: Pool,
@@ -43,7 +32,7 @@ export async function listSchemas(
   directoryId: DirectoryId,
 ): Promise<StoredSchema[] | undefined> {
   requireScope(actor, 'admin:read');
-  const scope = await visibleDirectory(pool, actor, directoryId);
+  const scope = await visibleScope(pool, actor, directoryId);
   return scope && store.selectSchemas(pool, scope);
 }
 
@@ -54,7 +43,7 @@ export async function getSchema(
   urn: string,
 ): Promise<StoredSchema | undefined> {
   requireScope(actor, 'admin:read');
-  const scope = await visibleDirectory(pool, actor, directoryId);
+  const scope = await visibleScope(pool, actor, directoryId);
   return scope && store.selectSchema(pool, scope, urn);
 }
 
@@ -65,7 +54,7 @@ export async function addSchema(
   document: SchemaDocument,
 ): Promise<StoredSchema | undefined> {
   requireScope(actor, 'admin:write');
-  const scope = await visibleDirectory(pool, actor, directoryId);
+  const scope = await visibleScope(pool, actor, directoryId);
   if (!scope) return undefined;
   const schema = checked(document);
   const existing = await store.selectSchemas(pool, scope);
@@ -101,7 +90,7 @@ export async function replaceSchema(
   document: SchemaDocument,
 ): Promise<StoredSchema | undefined> {
   requireScope(actor, 'admin:write');
-  const scope = await visibleDirectory(pool, actor, directoryId);
+  const scope = await visibleScope(pool, actor, directoryId);
   if (!scope) return undefined;
   const existing = await store.selectSchemas(pool, scope);
   const current = existing.find((s) => s.schema.definition.id.toLowerCase() === urn.toLowerCase());
@@ -150,7 +139,7 @@ export async function removeSchema(
   force: boolean,
 ): Promise<boolean> {
   requireScope(actor, 'admin:write');
-  const scope = await visibleDirectory(pool, actor, directoryId);
+  const scope = await visibleScope(pool, actor, directoryId);
   if (!scope) return false;
   const existing = await store.selectSchemas(pool, scope);
   const current = existing.find((s) => s.schema.definition.id.toLowerCase() === urn.toLowerCase());

@@ -6,10 +6,7 @@ import { type Executor, type Pool, transaction } from '../db/database.js';
 import { appendEvents, appendEventsAt } from '../db/event-store.js';
 import type { UserGroupRow } from '../db/group-store.js';
 import { LookupBatcher } from '../db/lookup-batcher.js';
-import { resolveAttribute } from '../scim/attributes.js';
-import { parseScimFilter } from '../scim/filter/parse.js';
-import { printAttributePath } from '../scim/filter/print.js';
-import { selectResourceCount } from '../db/schema-store.js';
+import { selectResourceCount } from '../db/organization-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
 import { type NewEvent, memberEvents, userEvents } from '../events/directory-events.js';
 import * as store from '../db/user-store.js';
@@ -20,10 +17,11 @@ import type { Tolerance } from '../scim/normalizations.js';
 import { applyPatch, parsePatchRequest } from '../scim/patch.js';
 import type { GroupRef } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
+import { uniqueAttributes } from '../scim/custom-schemas.js';
 import { ScimError } from '../scim/scim-error.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
+import { type ListPlan, cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import { type DirectoryModel, lockCurrentModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
@@ -88,14 +86,15 @@ export async function createUsers(
   }
   return transaction(pool, async (tx) => {
     const inserted = new Map((await store.insertUsers(tx, scope, candidates)).map((row) => [row.id, row]));
+    const unique = uniqueAttributesOf(model);
     for (const c of candidates) {
       const row = inserted.get(c.id);
       outcomes[c.index] = row
         ? { row, groups: [] }
         : ScimError.uniqueness(
-            uniqueAttributesOf(model).length === 0
+            unique.length === 0
               ? `userName "${String(c.resource.userName)}" is already taken in this directory`
-              : `userName "${String(c.resource.userName)}" or a value of ${uniqueAttributesOf(model).join(', ')} is already taken in this directory`,
+              : `userName "${String(c.resource.userName)}" or a value of ${unique.join(', ')} is already taken in this directory`,
           );
     }
     // Where sequential POSTs would have stopped; users inserted after that point are taken back before commit.
@@ -126,7 +125,7 @@ export async function getUser(
   id: string,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
-  const found = await lookupsOf(pool).load(scope, id.toLowerCase());
+  const found = await batchersOf(pool).byId.load(scope, id.toLowerCase());
   if (!found) return undefined;
   return { row: withoutLookupColumns(found), groups: found.groups.map(toGroupRef) };
 }
@@ -152,19 +151,15 @@ function batchersOf(pool: Pool) {
   }
   return found;
 }
-const lookupsOf = (pool: Pool) => batchersOf(pool).byId;
 
 /**
- * The userName of a list query that is exactly an IdP's existence check: `userName eq "<string>"`, first index
+ * The userName of a list page that is exactly an IdP's existence check: `userName eq "<string>"`, first index
  * page, no sort. userName is unique per directory, so its page is that user or nothing.
  */
-function userNameLookup(q: ListQuery, model: DirectoryModel): string | undefined {
-  if (!q.filter || q.sortBy || q.cursor !== undefined || q.startIndex !== 1 || q.count < 1) return undefined;
-  const filter = parseScimFilter(q.filter);
-  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return undefined;
-  if (filter.path.subAttribute !== undefined) return undefined;
-  const resolved = resolveAttribute(model.schemas.user, printAttributePath(filter.path));
-  return resolved && !resolved.extension && resolved.path === 'userName' ? filter.value : undefined;
+function userNameLookup(q: ListQuery, plan: ListPlan): string | undefined {
+  const lookup = plan.keyLookup;
+  if (lookup?.path !== 'userName' || typeof lookup.value !== 'string') return undefined;
+  return q.cursor === undefined && q.startIndex === 1 && q.count >= 1 ? lookup.value : undefined;
 }
 
 const toGroupRef = (g: { group_id: string; display: string; direct: boolean }): GroupRef => ({
@@ -267,14 +262,14 @@ export async function listUsers(
   q: ListQuery,
   withGroups = true,
 ): Promise<UserPage> {
-  const userName = userNameLookup(q, model);
+  const plan = planList(q, model.users);
+  const userName = userNameLookup(q, plan);
   if (userName !== undefined) {
     const found = await batchersOf(pool).byUserName.load(scope, userName);
     const results = found ? [{ row: withoutLookupColumns(found), groups: found.groups.map(toGroupRef) }] : [];
     return { results, totalResults: results.length };
   }
   const keyset = decodeCursor(q);
-  const plan = planList(q, model.users);
   // Unfiltered (every page of an IdP's import): the directory's maintained count, not a count of its rows.
   const count = () =>
     q.filter ? store.countUsers(pool, scope, plan.where) : selectResourceCount(pool, scope, 'User');
@@ -337,15 +332,11 @@ async function appendUserEvents(
   await appendEvents(tx, scope, events(current.mapping));
 }
 
-/** The directory's extension attributes with `uniqueness: server` (enforced by their unique indexes). */
+/** The directory's User extension attributes with `uniqueness: server` (enforced by their unique indexes). */
 function uniqueAttributesOf(model: DirectoryModel): string[] {
   return model.schemas.custom
     .filter((c) => c.resourceType === 'User')
-    .flatMap((c) =>
-      c.definition.attributes
-        .filter((a) => a.uniqueness === 'server')
-        .map((a) => `${c.definition.id}:${a.name}`),
-    );
+    .flatMap((c) => uniqueAttributes(c).map((a) => `${c.definition.id}:${a.name}`));
 }
 
 /** A stored user row without what a lookup query added to it. */
