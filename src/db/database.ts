@@ -113,22 +113,44 @@ export async function queryOne<R extends object = Record<string, unknown>>(
   return (await query<R>(db, q))[0];
 }
 
+type CommitHook = (pool: Pool) => Promise<void>;
+const commitHooks = new WeakMap<pg.PoolClient, Map<string, CommitHook>>();
+
 /**
- * Runs `work` in one transaction on one connection: commit when it resolves, roll back when it throws.
- * A connection whose rollback fails is destroyed rather than returned to the pool.
+ * Asks {@link transaction} to run `hook` once the transaction `tx` has committed, before it returns; hooks with
+ * the same key run once. Nothing runs when the transaction rolls back. The commit stands whatever a hook does;
+ * an error it throws reaches the caller of {@link transaction}, so hooks handle their own.
+ */
+export function afterCommit(tx: Executor, key: string, hook: CommitHook): void {
+  if (tx instanceof pg.Pool) throw new Error('afterCommit: not inside a transaction');
+  let hooks = commitHooks.get(tx);
+  if (!hooks) commitHooks.set(tx, (hooks = new Map<string, CommitHook>()));
+  if (!hooks.has(key)) hooks.set(key, hook);
+}
+
+/**
+ * Runs `work` in one transaction on one connection: commit when it resolves, roll back when it throws; then the
+ * hooks `work` registered with {@link afterCommit}. A connection whose rollback fails is destroyed rather than
+ * returned to the pool.
  */
 export async function transaction<T>(pool: Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  let result: T;
+  let hooks: Map<string, CommitHook> | undefined;
   try {
     await client.query('begin');
-    const result = await work(client);
+    result = await work(client);
     await client.query('commit');
-    return result;
+    hooks = commitHooks.get(client);
   } catch (error) {
     await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
+    commitHooks.delete(client);
     client.release(broken);
   }
+  // The connection is back in the pool: a hook may need one.
+  if (hooks) await Promise.all([...hooks.values()].map((hook) => hook(pool)));
+  return result;
 }

@@ -1,12 +1,24 @@
 /**
- * The event log (migration 0005). `appendEvents` runs inside the writing transaction: it takes the next
- * sequence numbers from the directory's counter (the row lock it takes there orders a directory's writers until
- * they commit, so sequences commit in order and without gaps) and inserts the events in one statement.
+ * The event log (migrations 0005, 0012). A writing transaction queues its events (`appendEvents`, holding the
+ * directory row only FOR KEY SHARE, which writers share); once it has committed, `roster_sequence_events` numbers
+ * the directory's committed queue in one short transaction, gap-free, so writers of a directory do not wait for
+ * each other's commits. `transaction` runs that move before it returns: events are readable by the time the
+ * response is sent. A sweep (`sequenceQueuedEvents`) moves what a node that died between the two left behind.
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import type { NewEvent } from '../events/directory-events.js';
 import { newUuidV7 } from '../shared/ids.js';
-import { type Executor, type Query, empty, prepared, query, queryOne, sql } from './database.js';
+import {
+  type Executor,
+  type Pool,
+  type Query,
+  afterCommit,
+  empty,
+  prepared,
+  query,
+  queryOne,
+  sql,
+} from './database.js';
 
 export interface StoredEvent {
   readonly id: string;
@@ -17,7 +29,7 @@ export interface StoredEvent {
   readonly directoryId: string;
   readonly data: Record<string, unknown>;
   readonly previous?: Record<string, unknown>;
-  /** The writing transaction's id (xid8 as text): the order of cross-directory streams. */
+  /** The id (xid8 as text) of the transaction that sequenced it: the order of cross-directory streams. */
   readonly txid: string;
 }
 
@@ -46,10 +58,9 @@ const toEvent = (r: EventRow): StoredEvent => ({
 });
 
 /**
- * Appends events in order, in one round trip: take `n` numbers from the directory's counter (locking its row
- * until commit), insert the events with them, and NOTIFY the delivery workers (delivered at commit). Call it last
- * in the transaction, so the counter stays locked only briefly. Every user or group insert and delete emits its
- * `created`/`deleted` event here, so the directory's user and group counts move in the same statement.
+ * Queues events in order, in one round trip, inside the writing transaction `tx` (made by `transaction`), and has
+ * them sequenced once it commits. Call it after the change's own rows are written (a queue position is drawn
+ * after them; see migration 0012).
  */
 export async function appendEvents(
   tx: Executor,
@@ -63,10 +74,10 @@ export async function appendEvents(
 }
 
 /**
- * {@link appendEvents} for events computed under the directory model `modelVersion`: appends them (and locks the
- * directory row, even for no events) only while the directory is still at that version, in the same single
- * statement; false, with nothing appended, when the model moved (or the directory is gone), so the caller can
- * recompute its events under the new model and append them then.
+ * {@link appendEvents} for events computed under the directory model `modelVersion`: shares the directory row
+ * (FOR KEY SHARE, which a model change's FOR UPDATE waits for, even for no events) and queues the events only
+ * while the directory is still at that version, in one statement; false, with nothing queued, when the model
+ * moved (or the directory is gone), so the caller can recompute its events under the new model.
  */
 export async function appendEventsAt(
   tx: Executor,
@@ -74,37 +85,132 @@ export async function appendEventsAt(
   events: readonly NewEvent[],
   modelVersion: number | undefined,
 ): Promise<boolean> {
-  const net = (created: string, deleted: string) =>
-    events.filter((e) => e.type === created).length - events.filter((e) => e.type === deleted).length;
-  const version = modelVersion === undefined ? sql`` : sql`and model_version = ${modelVersion}`;
-  const row = await queryOne<{ locked: number; appended: number }>(
+  const row = await queryOne<{ shared: number; appended: number }>(
     tx,
     prepared(sql`
-    with counter as (
-      update directories set event_sequence = event_sequence + ${events.length},
-        user_count = user_count + ${net('user.created', 'user.deleted')},
-        group_count = group_count + ${net('group.created', 'group.deleted')}
-      where organization_id = ${scope.organizationId} and id = ${scope.directoryId} ${version}
-      returning event_sequence - ${events.length} as base
-    ), appended as (
-      insert into directory_events (organization_id, directory_id, sequence, id, type, data, previous)
-      select ${scope.organizationId}, ${scope.directoryId}, counter.base + e.ord, e.id, e.type, e.data, e.previous
-      from counter,
-           unnest(${events.map(() => newUuidV7())}::uuid[], ${events.map((e) => e.type)}::text[],
-                  ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
-                  ${events.map((e) => (e.previous ? JSON.stringify(e.previous) : null))}::jsonb[])
-             with ordinality as e(id, type, data, previous, ord)
-      returning 1
-    ), notified as (
-      select count(*)::int as n from appended
-    )
-    select (select count(*)::int from counter) as locked, notified.n as appended,
-           case when notified.n > 0 then pg_notify('roster_events', ${scope.directoryId}::text) end
-    from notified`),
+    with directory as (${sharedDirectory(scope, modelVersion)}),
+    appended as (${queueEvents(scope, events, sql`(select 1 from directory)`)})
+    select (select count(*)::int from directory) as shared, (select count(*)::int from appended) as appended`),
   );
-  if (!row || row.locked === 0) return false;
-  if (row.appended !== events.length) throw new Error('appendEvents: not every event was appended');
+  if (!row || row.shared === 0) return false;
+  if (row.appended !== events.length) throw new Error('appendEvents: not every event was queued');
+  if (events.length > 0) {
+    afterCommit(tx, `sequence:${scope.directoryId}`, (pool) => sequenceEvents(pool, scope));
+  }
   return true;
+}
+
+/**
+ * The directory's row, shared (FOR KEY SHARE) until commit, as every writer holds it while it queues events; with
+ * `modelVersion`, only while the directory is at that model version (no row otherwise).
+ */
+export const sharedDirectory = (scope: DirectoryScope, modelVersion?: number): Query => sql`
+  select model_version from directories
+  where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
+    ${modelVersion === undefined ? empty : sql`and model_version = ${modelVersion}`}
+  for key share`;
+
+/**
+ * An insert (for a data-modifying CTE) that queues `events`, in order, once for each row of `gate` (a query that
+ * returns one row, or none to queue nothing).
+ */
+export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], gate: Query): Query => sql`
+  insert into directory_event_queue (organization_id, directory_id, id, type, data, previous)
+  select ${scope.organizationId}, ${scope.directoryId}, e.id, e.type, e.data, e.previous
+  from ${gate} as gate,
+       unnest(${events.map(() => newUuidV7())}::uuid[], ${events.map((e) => e.type)}::text[],
+              ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
+              ${events.map((e) => (e.previous ? JSON.stringify(e.previous) : null))}::jsonb[])
+         with ordinality as e(id, type, data, previous, ord)
+  order by e.ord
+  returning 1`;
+
+/**
+ * Sequences the directory's queued events inside `tx` (which holds the directory row FOR UPDATE): for a change
+ * after which the directory row is gone, so the sequencing after commit could not find it.
+ */
+export async function sequenceEventsNow(tx: Executor, scope: DirectoryScope): Promise<void> {
+  await query(tx, sql`select roster_sequence_events(${scope.organizationId}, ${scope.directoryId})`);
+}
+
+interface SequencerState {
+  running?: Promise<void> | undefined;
+  queued?: Promise<void> | undefined;
+}
+
+const sequencers = new WeakMap<Pool, Map<string, SequencerState>>();
+const sequencingErrors = new WeakMap<Pool, (error: Error & { code?: string }) => void>();
+
+/** Where errors of the sequencing that follows a commit go (the commit stands; the sweep retries). */
+export function onSequencingError(pool: Pool, listener: (error: Error & { code?: string }) => void): void {
+  sequencingErrors.set(pool, listener);
+}
+
+/**
+ * Resolves once every event of `scope` committed before the call is sequenced. Calls coalesce per directory: at
+ * most one move runs per directory and node, and the calls that arrive while it runs share the next one (which
+ * starts after their commits, so it sees their events). Never rejects: an error is reported to the listener
+ * and the events stay queued for the next move or the sweep.
+ */
+export function sequenceEvents(pool: Pool, scope: DirectoryScope): Promise<void> {
+  let states = sequencers.get(pool);
+  if (!states) sequencers.set(pool, (states = new Map<string, SequencerState>()));
+  const state = states.get(scope.directoryId);
+  if (state?.queued) return state.queued;
+  if (state?.running) {
+    const next = state.running.then(() => startSequencing(pool, states, scope));
+    state.queued = next;
+    return next;
+  }
+  return startSequencing(pool, states, scope);
+}
+
+function startSequencing(
+  pool: Pool,
+  states: Map<string, SequencerState>,
+  scope: DirectoryScope,
+): Promise<void> {
+  let state = states.get(scope.directoryId);
+  if (!state) states.set(scope.directoryId, (state = {}));
+  state.queued = undefined;
+  const running: Promise<void> = query(
+    pool,
+    prepared(sql`select roster_sequence_events(${scope.organizationId}, ${scope.directoryId})`),
+  )
+    .then(
+      () => undefined,
+      (error: Error & { code?: string }) => sequencingErrors.get(pool)?.(error),
+    )
+    .finally(() => {
+      if (state.running !== running) return;
+      state.running = undefined;
+      if (!state.queued) states.delete(scope.directoryId);
+    });
+  state.running = running;
+  return running;
+}
+
+/**
+ * The sweep: sequences the queue of every directory with events queued more than `graceMs` ago (a node stopped
+ * between a commit and its sequencing, or the move after it failed). Returns how many events it moved.
+ */
+export async function sequenceQueuedEvents(pool: Pool, graceMs: number, limit = 100): Promise<number> {
+  const waiting = await query<{ organization_id: string; directory_id: string }>(
+    pool,
+    sql`select distinct q.organization_id, q.directory_id from directory_event_queue q
+        where q.occurred_at < now() - make_interval(secs => ${graceMs / 1000})
+          and exists (select 1 from directories d where d.organization_id = q.organization_id and d.id = q.directory_id)
+        limit ${limit}`,
+  );
+  let moved = 0;
+  for (const w of waiting) {
+    const row = await queryOne<{ moved: string }>(
+      pool,
+      sql`select roster_sequence_events(${w.organization_id}, ${w.directory_id}) as moved`,
+    );
+    moved += Number(row?.moved ?? 0);
+  }
+  return moved;
 }
 
 /** One directory's events after `afterSequence`, in sequence order. */

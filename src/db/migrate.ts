@@ -16,6 +16,7 @@ import * as m0008 from './migrations/0008-directory-unknown-attributes.js';
 import * as m0009 from './migrations/0009-directory-schemas.js';
 import * as m0010 from './migrations/0010-attribute-mapping.js';
 import * as m0011 from './migrations/0011-resource-counts.js';
+import * as m0012 from './migrations/0012-event-queue.js';
 
 interface Migration {
   readonly name: string;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0009,
   m0010,
   m0011,
+  m0012,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.

@@ -204,16 +204,39 @@ export async function updateAttributeMapping(
   );
 }
 
-/** The directory's number of users or groups, kept exact by `appendEvents` (migration 0011). */
+/**
+ * Locks the directory row FOR UPDATE until commit: waits for its writers in flight (they hold it FOR KEY SHARE
+ * while they queue events) and holds new ones back. For model changes and the directory's deletion.
+ */
+export async function lockDirectoryForChange(db: Executor, scope: DirectoryScope): Promise<void> {
+  await query(
+    db,
+    sql`select 1 from directories where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
+        for update`,
+  );
+}
+
+/**
+ * The directory's number of users or groups: its counter (moved with the sequenced `*.created|deleted` events,
+ * migrations 0011 and 0012) plus what its still-queued events add, read in one snapshot, so exact.
+ */
 export async function selectResourceCount(
   db: Executor,
   scope: DirectoryScope,
   type: 'User' | 'Group',
 ): Promise<number> {
+  const [counter, created, deleted] =
+    type === 'User'
+      ? [sql`user_count`, 'user.created', 'user.deleted']
+      : [sql`group_count`, 'group.created', 'group.deleted'];
   const row = await queryOne<{ n: string }>(
     db,
-    sql`select ${type === 'User' ? sql`user_count` : sql`group_count`} as n from directories
-        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}`,
+    sql`select d.${counter} + coalesce((
+              select sum(case when q.type = ${created} then 1 else -1 end) from directory_event_queue q
+              where q.organization_id = d.organization_id and q.directory_id = d.id
+                and q.type in (${created}, ${deleted})), 0) as n
+        from directories d
+        where d.organization_id = ${scope.organizationId} and d.id = ${scope.directoryId}`,
   );
   return Number(row?.n ?? 0);
 }

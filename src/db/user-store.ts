@@ -60,6 +60,44 @@ export async function insertUser(
 }
 
 /**
+ * Inserts a user with its emails and `also` in one statement: one round trip, which the caller can send outside a
+ * transaction (it commits alone, all or nothing). `guard` is a query for the `guard` CTE; the user is inserted
+ * only when it returns a row, and `undefined` is returned otherwise. `also(inserted)` is a data-modifying
+ * statement (for a CTE) that `inserted` (one row when the user was inserted) gates: its other writes.
+ */
+export async function insertUserGuarded(
+  db: Executor,
+  scope: DirectoryScope,
+  id: string,
+  resource: Resource,
+  guard: Query,
+  also: (inserted: Query) => Query,
+): Promise<UserRow | undefined> {
+  const c = hotColumns(resource);
+  const emails = emailRows([{ id, resource }]);
+  return uniquely(
+    () =>
+      queryOne<UserRow>(
+        db,
+        prepared(sql`
+        with guard as (${guard}),
+        inserted as (
+          insert into scim_users as r (organization_id, directory_id, id, user_name, external_id, display_name,
+                                       given_name, family_name, active, resource)
+          select ${scope.organizationId}, ${scope.directoryId}, ${id}, ${c.userName}, ${c.externalId},
+                 ${c.displayName}, ${c.givenName}, ${c.familyName}, ${c.active}, ${JSON.stringify(resource)}
+          from (select 1 from guard limit 1) as g
+          returning ${USER_COLUMNS}
+        ),
+        emails as (${emailsInsert(scope, emails, sql`(select 1 from inserted)`)}),
+        also as (${also(sql`(select 1 from inserted)`)})
+        select * from inserted`),
+      ),
+    `userName "${c.userName}" is already taken in this directory`,
+  );
+}
+
+/**
  * Inserts many users with one statement for the users and one for their emails, in the given order. A user that
  * would break a unique key (userName, case-insensitively, against stored users or users earlier in `users`) is
  * skipped, not an error: the caller reports it as the 409 a single insert would have raised. Returns the rows
@@ -307,7 +345,20 @@ async function insertEmails(
   scope: DirectoryScope,
   users: readonly { id: string; resource: Resource }[],
 ) {
-  const rows = users.flatMap(({ id, resource }) => {
+  const rows = emailRows(users);
+  if (rows.length > 0) await query(db, emailsInsert(scope, rows));
+}
+
+interface EmailRow {
+  readonly id: string;
+  readonly position: number;
+  readonly value: string;
+  readonly type: string | null;
+  readonly primary: boolean;
+}
+
+function emailRows(users: readonly { id: string; resource: Resource }[]): EmailRow[] {
+  return users.flatMap(({ id, resource }) => {
     const emails = Array.isArray(resource.emails) ? (resource.emails as Record<string, unknown>[]) : [];
     return emails
       .map((e, position) => ({
@@ -317,16 +368,16 @@ async function insertEmails(
         type: str(e.type),
         primary: e.primary === true,
       }))
-      .filter((e): e is typeof e & { value: string } => !!e.value);
+      .filter((e): e is EmailRow => !!e.value);
   });
-  if (rows.length === 0) return;
-  await query(
-    db,
-    sql`insert into scim_user_emails (organization_id, directory_id, user_id, position, value, type, is_primary)
-        select ${scope.organizationId}, ${scope.directoryId}, e.user_id, e.position, e.value, e.type, e.is_primary
-        from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.position)}::int[],
-                    ${rows.map((r) => r.value)}::text[], ${rows.map((r) => r.type)}::text[],
-                    ${rows.map((r) => r.primary)}::boolean[])
-             as e(user_id, position, value, type, is_primary)`,
-  );
 }
+
+/** Inserts `rows`; with `gate` (a query), once for each row it returns (for a data-modifying CTE). */
+const emailsInsert = (scope: DirectoryScope, rows: readonly EmailRow[], gate?: Query): Query => sql`
+  insert into scim_user_emails (organization_id, directory_id, user_id, position, value, type, is_primary)
+  select ${scope.organizationId}, ${scope.directoryId}, e.user_id, e.position, e.value, e.type, e.is_primary
+  from ${gate ? sql`${gate} as gate, ` : sql``}
+       unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.position)}::int[],
+              ${rows.map((r) => r.value)}::text[], ${rows.map((r) => r.type)}::text[],
+              ${rows.map((r) => r.primary)}::boolean[])
+         as e(user_id, position, value, type, is_primary)`;

@@ -7,6 +7,7 @@
  */
 import type { ResourceTable } from '../db/filter-sql.js';
 import type { Executor, Pool } from '../db/database.js';
+import { lockDirectoryForChange } from '../db/organization-store.js';
 import { selectSchemas } from '../db/schema-store.js';
 import { prepared, queryOne, sql } from '../db/database.js';
 import { type DirectorySchemas, directorySchemas } from '../scim/custom-schemas.js';
@@ -58,10 +59,11 @@ export async function loadDirectoryModel(db: Executor, scope: DirectoryScope): P
 }
 
 /**
- * For a write about to append its events: locks the directory row (the lock `appendEvents` and every model
- * change take, so it orders this write against them) and returns the model current under that lock, `model`
- * itself when it still is. A write computes its events from the returned model, so a mapping change that
- * committed after the write's model was loaded cannot leave events computed with the old mapping.
+ * For a write about to append its events: shares the directory row (FOR KEY SHARE, as `appendEvents` does, which
+ * writers share with each other and a model change's {@link lockModelForChange} waits for) and returns the model
+ * current under that lock, `model` itself when it still is. A write computes its events from the returned
+ * model, so a mapping change that committed after the write's model was loaded cannot leave events computed with
+ * the old mapping.
  */
 export async function lockCurrentModel(
   tx: Executor,
@@ -72,9 +74,19 @@ export async function lockCurrentModel(
     tx,
     prepared(sql`select model_version from directories
         where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
-        for no key update`),
+        for key share`),
   );
   return row?.model_version === model.version ? model : loadDirectoryModel(tx, scope);
+}
+
+/**
+ * For a model change (schema, mapping): locks the directory row FOR UPDATE, which waits for the writers in flight
+ * (they hold it FOR KEY SHARE until they commit) and holds new ones back until this change commits, and returns
+ * the model current under it.
+ */
+export async function lockModelForChange(tx: Executor, scope: DirectoryScope): Promise<DirectoryModel> {
+  await lockDirectoryForChange(tx, scope);
+  return loadDirectoryModel(tx, scope);
 }
 
 /**

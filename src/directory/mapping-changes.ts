@@ -21,7 +21,7 @@ import {
   checkAttributeMapping,
   mappingEntries,
 } from './attribute-mapping.js';
-import { CORE_MODEL, loadDirectoryModel, lockCurrentModel } from './directory-model.js';
+import { loadDirectoryModel, lockModelForChange } from './directory-model.js';
 import { type NormalizedUser, normalizeUser } from './normalized.js';
 import { type DirectoryScope, visibleScope } from './scope.js';
 
@@ -93,9 +93,9 @@ export async function replaceAttributeMapping(
   return transaction(pool, async (tx) => {
     const scope = await visibleScope(tx, actor, directoryId);
     if (!scope) return undefined;
-    // The directory row lock (the one appendEvents and SCIM writers take) comes first: it orders this change
-    // against every concurrent writer, which re-reads the model under the same lock (lockCurrentModel).
-    const current = await lockCurrentModel(tx, scope, CORE_MODEL);
+    // The directory row lock comes first: FOR UPDATE waits for every writer in flight (they share the row while
+    // appending their events) and holds new ones back; they re-read the model once they get it (lockCurrentModel).
+    const current = await lockModelForChange(tx, scope);
     const next = validMapping(input, current.schemas.user);
     const mappings = mappingEntries(next);
     if (jsonEqual(mappingEntries(current.mapping), mappings)) return { mappings, affectedUsers: 0 };

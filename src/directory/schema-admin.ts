@@ -23,7 +23,7 @@ import { ScimError } from '../scim/scim-error.js';
 import type { DirectoryId } from '../shared/ids.js';
 import { type Principal, Rejected, auditActor, requireScope } from '../tenants/principal.js';
 import { mappingReferences } from './attribute-mapping.js';
-import { CORE_MODEL, lockCurrentModel } from './directory-model.js';
+import { lockModelForChange } from './directory-model.js';
 import { type DirectoryScope, visibleScope } from './scope.js';
 
 export async function listSchemas(
@@ -150,7 +150,7 @@ export async function removeSchema(
   await transaction(pool, async (tx) => {
     if (!(await store.selectSchema(tx, scope, id, { forUpdate: true }))) return;
     // Under the directory lock a mapping change takes too, so no mapping can start using it meanwhile.
-    const mapped = mappingReferences((await lockCurrentModel(tx, scope, CORE_MODEL)).mapping, id);
+    const mapped = mappingReferences((await lockModelForChange(tx, scope)).mapping, id);
     if (mapped.length > 0) {
       throw new Rejected(
         'conflict',

@@ -3,7 +3,13 @@
  * checked under that lock), so concurrent writers serialise per user and `If-Match` is race-free.
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
-import { appendEvents, appendEventsAt } from '../db/event-store.js';
+import {
+  appendEvents,
+  appendEventsAt,
+  queueEvents,
+  sequenceEvents,
+  sharedDirectory,
+} from '../db/event-store.js';
 import type { UserGroupRow } from '../db/group-store.js';
 import { LookupBatcher } from '../db/lookup-batcher.js';
 import { selectResourceCount } from '../db/organization-store.js';
@@ -31,6 +37,11 @@ export interface UserResult {
   readonly groups: readonly GroupRef[];
 }
 
+/**
+ * Creates a user in one statement sent outside a transaction (the user, its emails and its queued `user.created`
+ * commit together, all or nothing), then sequences the event: a POST costs two round trips, and the second is
+ * shared with the POSTs to the same directory that committed meanwhile (see migration 0012).
+ */
 export async function createUser(
   pool: Pool,
   scope: DirectoryScope,
@@ -38,7 +49,23 @@ export async function createUser(
   body: unknown,
   tolerance: Tolerance,
 ): Promise<UserResult> {
-  return transaction(pool, (tx) => createUserIn(tx, scope, model, body, tolerance));
+  const { resource } = toCanonicalResource(body, model.schemas.user, 'create', tolerance);
+  const id = newUuidV7();
+  const events = userEvents(undefined, { id, resource }, model.mapping);
+  const row = await store.insertUserGuarded(
+    pool,
+    scope,
+    id,
+    resource,
+    sharedDirectory(scope, model.version),
+    (user) => queueEvents(scope, events, user),
+  );
+  if (row) {
+    await sequenceEvents(pool, scope);
+    return { row, groups: [] };
+  }
+  // The model moved since `model` was loaded: the transactional path re-reads it under the directory lock.
+  return transaction(pool, (tx) => insertUserIn(tx, scope, model, resource));
 }
 
 /** {@link createUser} inside a transaction the caller owns (a bulk cycle, RFC 7644 §3.7.1). */
@@ -50,6 +77,15 @@ export async function createUserIn(
   tolerance: Tolerance,
 ): Promise<UserResult> {
   const { resource } = toCanonicalResource(body, model.schemas.user, 'create', tolerance);
+  return insertUserIn(tx, scope, model, resource);
+}
+
+async function insertUserIn(
+  tx: Executor,
+  scope: DirectoryScope,
+  model: DirectoryModel,
+  resource: Record<string, unknown>,
+): Promise<UserResult> {
   const row = await store.insertUser(tx, scope, newUuidV7(), resource);
   await appendUserEvents(tx, scope, model, (mapping) => userEvents(undefined, row, mapping));
   return { row, groups: [] };

@@ -11,6 +11,7 @@ import type { Database } from '../db/database.js';
 import { type Subscription, listenForNotifications } from '../db/notifications.js';
 import { DirectoryModels } from '../directory/directory-model.js';
 import { ToleranceRecorder } from '../directory/tolerance-recorder.js';
+import { startEventSequencing } from '../events/event-sequencing.js';
 import { startEventRetention } from '../events/event-retention.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { CredentialCache } from '../tenants/credential-cache.js';
@@ -34,6 +35,9 @@ export interface AppDependencies {
 }
 
 const TOLERANCE_FLUSH_MS = 5_000;
+const EVENT_SWEEP_MS = 1_000;
+// A request sequences its own events right after its commit; the sweep only takes what is older than this.
+const EVENT_SWEEP_GRACE_MS = 2_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -110,6 +114,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onClose', () =>
     tolerance.stop(deps.db.pool).catch(() => deps.log.warn('could not record the last tolerance counters')),
   );
+
+  // Events left queued by a node that stopped between a commit and its sequencing (see migration 0012).
+  const sequencing = startEventSequencing(deps.db.pool, EVENT_SWEEP_MS, EVENT_SWEEP_GRACE_MS, deps.log);
+  app.addHook('onClose', () => sequencing.stop());
 
   const retention = startEventRetention(deps.db.pool, config.eventRetentionDays, 3_600_000, deps.log);
   app.addHook('onClose', async () => retention.stop());

@@ -1,7 +1,7 @@
 /** Organization and directory use cases. Each mutation and its audit entry commit in one transaction. */
 import { insertAuditEntry } from '../db/audit-store.js';
 import { type Pool, transaction } from '../db/database.js';
-import { appendEvents } from '../db/event-store.js';
+import { appendEvents, sequenceEventsNow } from '../db/event-store.js';
 import { directoryEvent } from '../events/directory-events.js';
 import * as store from '../db/organization-store.js';
 import type { Directory, DirectoryState, Organization } from '../db/organization-store.js';
@@ -189,8 +189,12 @@ export async function deleteDirectory(pool: Pool, actor: Principal, id: Director
     const current = await store.selectDirectory(tx, id, actor.organizationId ?? undefined);
     if (!current) return false;
     // The event outlives the directory (the log has no foreign key to it); its users and groups go with it
-    // without an event each: `directory.deleted` implies them.
-    await appendEvents(tx, scopeOf(current), [directoryEvent('directory.deleted', current)]);
+    // without an event each: `directory.deleted` implies them. It is sequenced here, after the writers in flight
+    // (the FOR UPDATE waits for them), since the sequencing after commit needs the directory row.
+    const scope = scopeOf(current);
+    await store.lockDirectoryForChange(tx, scope);
+    await appendEvents(tx, scope, [directoryEvent('directory.deleted', current)]);
+    await sequenceEventsNow(tx, scope);
     await store.deleteDirectory(tx, current.organizationId, id);
     await insertAuditEntry(tx, {
       organizationId: current.organizationId,
