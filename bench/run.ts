@@ -6,6 +6,7 @@ import { extensionBench } from './extension-bench.js';
 import { readBench } from './read-bench.js';
 import { scimBench } from './scim-bench.js';
 import { webhookBench } from './webhook-bench.js';
+import { wrkBench } from './wrk-bench.js';
 
 const SUITES: Record<string, () => Promise<void>> = {
   scim: scimBench,
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   ceiling: ceilingBench,
   webhooks: webhookBench,
   extensions: extensionBench,
+  wrk: wrkBench,
 };
 
 const requested = process.argv.slice(2);

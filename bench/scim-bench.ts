@@ -332,7 +332,8 @@ async function readWorkloads(
 }
 
 /** Grows the directory from `from` to `to` users with set-based SQL (the same columns the API writes). */
-async function seedUsers(
+/** Adds users `from`..`to - 1` to the directory with set-based SQL (and keeps its maintained user count). */
+export async function seedUsers(
   pool: pg.Pool,
   organizationId: string,
   directoryId: string,
@@ -360,6 +361,10 @@ async function seedUsers(
     `insert into scim_user_emails (organization_id, directory_id, user_id, position, value, type, is_primary)
      select u.organization_id, u.directory_id, u.id, 0, u.user_name, 'work', true from scim_users u
      where not exists (select 1 from scim_user_emails e where e.user_id = u.id)`,
+  );
+  await pool.query(
+    `update directories set user_count = (select count(*) from scim_users where directory_id = $1) where id = $1`,
+    [directoryId],
   );
   await pool.query('analyze');
 }

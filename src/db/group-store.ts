@@ -218,7 +218,7 @@ export async function addMembers(
   if (byId.size === 0) return { added: [], unknown: malformed };
   const row = await queryOne<{ known: number; added: Membership[] }>(
     db,
-    sql`with known as (
+    prepared(sql`with known as (
           select u.id, 'User' as type from scim_users u
           where u.organization_id = ${scope.organizationId} and u.directory_id = ${scope.directoryId}
             and u.id = any(${[...byId.keys()]}::uuid[])
@@ -235,7 +235,7 @@ export async function addMembers(
           returning ${MEMBERSHIP}
         )
         select (select count(*) from known)::int as known,
-               coalesce((select json_agg(inserted) from inserted), '[]'::json) as added`,
+               coalesce((select json_agg(inserted) from inserted), '[]'::json) as added`),
   );
   return { added: inOrder(row?.added ?? []), unknown: malformed + byId.size - (row?.known ?? 0) };
 }

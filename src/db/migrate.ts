@@ -17,6 +17,7 @@ import * as m0009 from './migrations/0009-directory-schemas.js';
 import * as m0010 from './migrations/0010-attribute-mapping.js';
 import * as m0011 from './migrations/0011-resource-counts.js';
 import * as m0012 from './migrations/0012-event-queue.js';
+import * as m0013 from './migrations/0013-hot-path-constraints.js';
 
 interface Migration {
   readonly name: string;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0010,
   m0011,
   m0012,
+  m0013,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.

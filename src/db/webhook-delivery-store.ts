@@ -4,7 +4,7 @@
  * after the webhook, starting at sequence 0 (every event of a new directory is delivered).
  */
 import type { DirectoryId, OrganizationId, WebhookId } from '../shared/ids.js';
-import { type Executor, empty, query, queryOne, sql } from './database.js';
+import { type Executor, empty, prepared, query, queryOne, sql } from './database.js';
 import { type Webhook, toWebhook } from './webhook-store.js';
 
 export interface PositionKey {
@@ -59,9 +59,10 @@ export async function insertStartingPositions(db: Executor, webhook: Webhook): P
 
 /** Creates missing positions (sequence 0) for directories that appeared after their webhooks. */
 export async function ensurePositions(db: Executor, directoryIds?: readonly string[]): Promise<void> {
+  // Prepared: the worker runs it (and the next query) for every directory that committed events.
   await query(
     db,
-    sql`insert into webhook_positions (organization_id, directory_id, webhook_id)
+    prepared(sql`insert into webhook_positions (organization_id, directory_id, webhook_id)
         select d.organization_id, d.id, w.id
         from directories d
         join webhooks w on w.organization_id = d.organization_id or w.organization_id is null
@@ -69,7 +70,7 @@ export async function ensurePositions(db: Executor, directoryIds?: readonly stri
           and not exists (select 1 from webhook_positions p
                           where p.organization_id = d.organization_id and p.directory_id = d.id
                             and p.webhook_id = w.id)
-        on conflict do nothing`,
+        on conflict do nothing`),
   );
 }
 
@@ -82,7 +83,7 @@ export async function selectDuePositions(
 ): Promise<PositionKey[]> {
   const rows = await query<PositionRow>(
     db,
-    sql`select p.organization_id, p.directory_id, p.webhook_id
+    prepared(sql`select p.organization_id, p.directory_id, p.webhook_id
         from webhook_positions p join webhooks w on w.id = p.webhook_id
         where w.state = 'active'
           ${directoryIds ? sql`and p.directory_id = any(${[...directoryIds]}::uuid[])` : empty}
@@ -91,7 +92,7 @@ export async function selectDuePositions(
                       where e.organization_id = p.organization_id and e.directory_id = p.directory_id
                         and e.sequence > p.delivered_sequence)
         order by p.next_attempt_at nulls first
-        limit ${limit}`,
+        limit ${limit}`),
   );
   return rows.map(toPosition);
 }

@@ -1,0 +1,179 @@
+/**
+ * The SCIM workloads of `bench -- scim`, driven by wrk (a C load generator; Debian package `wrk`) instead of this
+ * Node process. On a 2-core machine the Node client takes a large share of one core from the server it measures;
+ * wrk needs a fraction of that, so these are the numbers to hold against issue 3's targets. Roster runs as its
+ * own process on an embedded PostgreSQL 17 (Unix socket), as in `bench -- scim`; 32 connections, 2 wrk threads.
+ *
+ *   npm run bench -- wrk                                (10k users)
+ *   BENCH_SCALES=10000,1000000 npm run bench -- wrk     (and again at 1M)
+ *   BENCH_SECONDS=10 npm run bench -- wrk
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Target, expectStatus, call, seedUsers, setUp, startBenchServer } from './scim-bench.js';
+import { writeResults } from './support.js';
+
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const SCALES = (process.env.BENCH_SCALES ?? '10000').split(',').map(Number);
+const GROUPS = 50;
+
+interface WrkResult {
+  workload: string;
+  scale: number;
+  requests: number;
+  errors: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Common to every script: one JSON line with the summary when wrk is done. */
+const SUMMARY = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\nRESULT {"requests":%d,"errors":%d,"us":%d,"p50us":%d,"p99us":%d}\\n',
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(99)))
+end
+local threads = 0
+setup = function(thread) thread:set("tid", threads); threads = threads + 1 end
+local function lines(file) local t = {} for l in io.lines(file) do t[#t + 1] = l end return t end
+local function headers() return {["authorization"] = "Bearer " .. token, ["content-type"] = "application/scim+json"} end
+local function enc(s) return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end)) end
+`;
+
+/** Request generators, each a Lua `request` (and `init`) over data files in `dir`. */
+const SCRIPTS: Record<string, (dir: string) => string> = {
+  'POST /Users': () => `
+request = function()
+  n = (n or 0) + 1
+  local u = "wrk-" .. run .. "-" .. tid .. "-" .. n .. "@example.com"
+  return wrk.format("POST", base .. "/Users", headers(), '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"' .. u ..
+    '","externalId":"' .. u .. '","name":{"givenName":"Wrk","familyName":"Bench"},"emails":[{"value":"' .. u ..
+    '","type":"work","primary":true}],"active":true}')
+end`,
+  'GET /Users/{id}': (dir) => `
+init = function() ids = lines("${dir}/ids") end
+request = function() return wrk.format("GET", base .. "/Users/" .. ids[math.random(#ids)], headers()) end`,
+  'filter userName eq': (dir) => `
+init = function() names = lines("${dir}/names") end
+request = function()
+  return wrk.format("GET", base .. "/Users?filter=" .. enc('userName eq "' .. names[math.random(#names)] .. '"'), headers())
+end`,
+  'filter name.familyName sw, sortBy userName, count=100': () => `
+request = function()
+  local prefix = string.format("Surname%02d", math.random(0, 99))
+  return wrk.format("GET", base .. "/Users?sortBy=userName&count=100&filter=" .. enc('name.familyName sw "' .. prefix .. '"'), headers())
+end`,
+  'Entra PATCH (active, work email)': (dir) => `
+init = function() ids = lines("${dir}/ids"); names = lines("${dir}/names") end
+request = function()
+  local i = math.random(#ids)
+  local active = (math.random(2) == 1) and "False" or "True"
+  return wrk.format("PATCH", base .. "/Users/" .. ids[i], headers(), '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[' ..
+    '{"op":"Replace","path":"active","value":"' .. active .. '"},' ..
+    '{"op":"Replace","path":"emails[type eq \\\\"work\\\\"].value","value":"' .. names[i] .. '"}]}')
+end`,
+  'PATCH /Groups add 100 members': (dir) => `
+init = function() ids = lines("${dir}/ids"); groups = lines("${dir}/groups"); i = 0 end
+request = function()
+  -- Request k of the run goes to group k % #groups with 100 users that group does not have yet.
+  local k = i * 2 + tid; i = i + 1
+  local start = (math.floor(k / #groups) * 100) % #ids
+  local members = {}
+  for j = 1, 100 do members[j] = '{"value":"' .. ids[((start + j - 1) % #ids) + 1] .. '"}' end
+  return wrk.format("PATCH", base .. "/Groups/" .. groups[(k % #groups) + 1], headers(),
+    '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[' ..
+    table.concat(members, ",") .. ']}]}')
+end`,
+};
+
+export async function wrkBench(): Promise<void> {
+  if (spawnSync('wrk', ['--version']).error) {
+    console.error('wrk is not installed (Debian: apt-get install -y wrk); skipping the wrk suite');
+    return;
+  }
+  const bench = await startBenchServer('wrk');
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'roster-wrk-'));
+  try {
+    const target = await setUp(bench.httpPort, bench.adminKey);
+    const { pool } = bench;
+    const directoryId = target.base.split('/').at(-1)!;
+    const { organization_id: organizationId } = (
+      await pool.query<{ organization_id: string }>('select organization_id from directories where id = $1', [
+        directoryId,
+      ])
+    ).rows[0]!;
+    const results: WrkResult[] = [];
+    let users = 0;
+    for (const scale of SCALES) {
+      await seedUsers(pool, organizationId, directoryId, users, scale);
+      users = scale;
+      const sample = (
+        await pool.query<{ id: string; user_name: string }>(
+          `select id, user_name from scim_users where user_name like 'user%' order by random() limit 10000`,
+        )
+      ).rows;
+      writeFileSync(path.join(scratch, 'ids'), sample.map((r) => r.id).join('\n'));
+      writeFileSync(path.join(scratch, 'names'), sample.map((r) => r.user_name).join('\n'));
+      for (const [workload, script] of Object.entries(SCRIPTS)) {
+        if (workload.startsWith('PATCH /Groups')) await freshGroups(target, scratch, scale);
+        const result = runWrk(target, scratch, workload, script(scratch));
+        results.push({ scale, ...result });
+        console.log(
+          `${`${workload} @${scale}`.padEnd(60)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors)`,
+        );
+      }
+    }
+    writeResults('wrk', { connections: CONNECTIONS, threads: 2, seconds: SECONDS, scales: SCALES, results });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await bench.stop();
+  }
+}
+
+/** 50 new, empty groups for the member-add workload, so every request adds 100 new members. */
+async function freshGroups(target: Target, dir: string, scale: number): Promise<void> {
+  const ids: string[] = [];
+  for (let g = 0; g < GROUPS; g++) {
+    const body = await expectStatus(
+      call(target, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `wrk-${scale}-${g}`,
+      }),
+      201,
+    );
+    ids.push((JSON.parse(body) as { id: string }).id);
+  }
+  writeFileSync(path.join(dir, 'groups'), ids.join('\n'));
+}
+
+function runWrk(
+  target: Target,
+  dir: string,
+  workload: string,
+  script: string,
+): Omit<WrkResult, 'scale' | 'workload'> & { workload: string } {
+  const file = path.join(dir, 'script.lua');
+  const globals = `token = ${JSON.stringify(target.token)}\nbase = ${JSON.stringify(target.base)}\nrun = "${Date.now()}"\n`;
+  writeFileSync(file, globals + SUMMARY + script);
+  const out = execFileSync(
+    'wrk',
+    ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '-s', file, `http://127.0.0.1:${target.port}`],
+    { encoding: 'utf8' },
+  );
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`wrk printed no summary:\n${out}`);
+  const r = JSON.parse(line.slice('RESULT '.length)) as Record<string, number>;
+  return {
+    workload,
+    requests: r.requests!,
+    errors: r.errors!,
+    perSecond: Math.round(r.requests! / (r.us! / 1e6)),
+    p50Ms: Math.round(r.p50us! / 10) / 100,
+    p99Ms: Math.round(r.p99us! / 10) / 100,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Event sequencing after commit (migration 0012): a write queues its events in its own transaction and they are
+ * numbered right after it commits. These tests stage what a node leaves behind when it dies between the two (a
+ * committed change whose events are still queued), and check that nothing is lost or miscounted meanwhile and
+ * that the sweep numbers them; and what the hot-path foreign keys used to do on deletion (migration 0013).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { query, queryOne, sql, transaction } from '../src/db/database.js';
+import { newUuidV7 } from '../src/shared/ids.js';
+import { GROUP_SCHEMA, USER_SCHEMA, scimClient } from './support/scim-client.js';
+import { type TestApp, createTenant, http, startTestApp } from './support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const api = (path: string, init: { method?: string } = {}) =>
+  http(`${t.url}/api/v1${path}`, { key: t.adminKey, ...init });
+
+async function eventsOf(directoryId: string): Promise<{ sequence: number; type: string; data: any }[]> {
+  const res = await api(`/events?directoryId=${directoryId}&limit=1000`);
+  expect(res.status, res.text).toBe(200);
+  return res.body.data;
+}
+
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** What a node that died right after COMMIT leaves: a user row and its queued `user.created`, never numbered. */
+async function commitWithoutSequencing(organizationId: string, directoryId: string, userName: string) {
+  const id = newUuidV7();
+  await transaction(t.db.pool, async (tx) => {
+    await query(
+      tx,
+      sql`insert into scim_users (organization_id, directory_id, id, user_name, active, resource)
+          values (${organizationId}, ${directoryId}, ${id}, ${userName}, true,
+                  ${JSON.stringify({ schemas: [USER_SCHEMA], userName, active: true })})`,
+    );
+    await query(
+      tx,
+      sql`insert into directory_event_queue (organization_id, directory_id, id, type, data)
+          values (${organizationId}, ${directoryId}, ${newUuidV7()}, 'user.created',
+                  ${JSON.stringify({ id, userName })})`,
+    );
+  });
+  return id;
+}
+
+describe('events sequenced after commit', () => {
+  test('a committed change whose node died before numbering its events is counted at once and swept into the log', async () => {
+    const { organizationId, directoryId, token } = await createTenant(t);
+    const scim = scimClient(t.url, directoryId, token);
+    expect(
+      (await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'first@example.com' })).status,
+    ).toBe(201);
+    const orphan = await commitWithoutSequencing(organizationId, directoryId, 'orphan@example.com');
+
+    // The user is there, and `totalResults` of an unfiltered list (a maintained count) already includes it.
+    const listed = await scim.get('/Users?count=0');
+    expect(listed.body.totalResults).toBe(2);
+    // Readers never see a hole: the queued event is not in the log until it is numbered after what is there.
+    const before = await eventsOf(directoryId);
+    expect(before.map((e) => e.type)).toEqual(['directory.activated', 'user.created']);
+
+    const after = await until(
+      () => eventsOf(directoryId),
+      (events) => events.length === 3,
+    );
+    expect(after.map((e) => [e.sequence, e.type])).toEqual([
+      [1, 'directory.activated'],
+      [2, 'user.created'],
+      [3, 'user.created'],
+    ]);
+    expect(after[2]!.data.id).toBe(orphan);
+    const row = await queryOne<{ user_count: string; queued: string }>(
+      t.db.pool,
+      sql`select user_count, (select count(*) from directory_event_queue where directory_id = ${directoryId}) as queued
+          from directories where id = ${directoryId}`,
+    );
+    expect(row).toEqual({ user_count: '2', queued: '0' });
+    expect((await scim.get('/Users?count=0')).body.totalResults).toBe(2);
+  });
+
+  test('the next write of the directory numbers what an earlier one left queued, before its own events', async () => {
+    const { organizationId, directoryId, token } = await createTenant(t);
+    const scim = scimClient(t.url, directoryId, token);
+    await commitWithoutSequencing(organizationId, directoryId, 'left@example.com');
+    const res = await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'next@example.com' });
+    expect(res.status).toBe(201);
+    // Readable by the time the response came back, in commit order, without waiting for the sweep.
+    const events = await eventsOf(directoryId);
+    expect(events.map((e) => [e.sequence, e.type, e.data.userName])).toEqual([
+      [1, 'directory.activated', undefined],
+      [2, 'user.created', 'left@example.com'],
+      [3, 'user.created', 'next@example.com'],
+    ]);
+  });
+
+  test('deleting a directory numbers its last events and removes its memberships; deleting the organization removes its events', async () => {
+    const { organizationId, directoryId, token } = await createTenant(t);
+    const scim = scimClient(t.url, directoryId, token);
+    const userId = (await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'm@example.com' })).body.id;
+    const group = await scim.post('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Members',
+      members: [{ value: userId }],
+    });
+    expect(group.status).toBe(201);
+    await commitWithoutSequencing(organizationId, directoryId, 'late@example.com');
+
+    expect((await api(`/directories/${directoryId}`, { method: 'DELETE' })).status).toBe(204);
+    // The directory is gone; its events stay readable in its organization's stream.
+    const res = await api(`/events?organizationId=${organizationId}&limit=1000`);
+    expect(res.status, res.text).toBe(200);
+    const events = res.body.data as { sequence: number; type: string }[];
+    expect(events.map((e) => e.type)).toEqual([
+      'directory.activated',
+      'user.created',
+      'group.created',
+      'group.member_added',
+      'user.created',
+      'directory.deleted',
+    ]);
+    expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+    const left = async () =>
+      queryOne<{ members: string; queued: string; events: string }>(
+        t.db.pool,
+        sql`select (select count(*) from scim_group_members where organization_id = ${organizationId}) as members,
+                   (select count(*) from directory_event_queue where organization_id = ${organizationId}) as queued,
+                   (select count(*) from directory_events where organization_id = ${organizationId}) as events`,
+      );
+    expect(await left()).toEqual({ members: '0', queued: '0', events: '6' });
+
+    expect((await api(`/organizations/${organizationId}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await left()).toEqual({ members: '0', queued: '0', events: '0' });
+  });
+});
