@@ -265,17 +265,7 @@ async function readWorkloads(
     );
   });
   // Group member adds in batches of 100: 50 groups, each request adds 100 users not yet in that group.
-  const groups: string[] = [];
-  for (let g = 0; g < 50; g++) {
-    const body = await expectStatus(
-      call(t, 'POST', '/Groups', {
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
-        displayName: `bench-${users}-${g}`,
-      }),
-      201,
-    );
-    groups.push((JSON.parse(body) as { id: string }).id);
-  }
+  const groups = await createGroups(t, 50, `bench-${users}`);
   const ids = (
     await pool.query<{ id: string }>('select id from scim_users order by id limit 100000')
   ).rows.map((r) => r.id);
@@ -332,6 +322,22 @@ async function readWorkloads(
 }
 
 /** Grows the directory from `from` to `to` users with set-based SQL (the same columns the API writes). */
+/** Creates `count` empty groups named `<prefix>-<n>`; returns their ids. */
+export async function createGroups(t: Target, count: number, prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let g = 0; g < count; g++) {
+    const body = await expectStatus(
+      call(t, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `${prefix}-${g}`,
+      }),
+      201,
+    );
+    ids.push((JSON.parse(body) as { id: string }).id);
+  }
+  return ids;
+}
+
 /** Adds users `from`..`to - 1` to the directory with set-based SQL (and keeps its maintained user count). */
 export async function seedUsers(
   pool: pg.Pool,

@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Target, expectStatus, call, seedUsers, setUp, startBenchServer } from './scim-bench.js';
+import { type Target, createGroups, seedUsers, setUp, startBenchServer } from './scim-bench.js';
 import { writeResults } from './support.js';
 
 const CONNECTIONS = 32;
@@ -137,18 +137,7 @@ export async function wrkBench(): Promise<void> {
 
 /** 50 new, empty groups for the member-add workload, so every request adds 100 new members. */
 async function freshGroups(target: Target, dir: string, scale: number): Promise<void> {
-  const ids: string[] = [];
-  for (let g = 0; g < GROUPS; g++) {
-    const body = await expectStatus(
-      call(target, 'POST', '/Groups', {
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
-        displayName: `wrk-${scale}-${g}`,
-      }),
-      201,
-    );
-    ids.push((JSON.parse(body) as { id: string }).id);
-  }
-  writeFileSync(path.join(dir, 'groups'), ids.join('\n'));
+  writeFileSync(path.join(dir, 'groups'), (await createGroups(target, GROUPS, `wrk-${scale}`)).join('\n'));
 }
 
 function runWrk(
