@@ -7,7 +7,7 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import type { NewEvent } from '../events/directory-events.js';
-import { newUuidV7 } from '../shared/ids.js';
+import { type DirectoryId, type OrganizationId, newUuidV7 } from '../shared/ids.js';
 import {
   type Executor,
   type Pool,
@@ -130,8 +130,12 @@ export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], 
  * after which the directory row is gone, so the sequencing after commit could not find it.
  */
 export async function sequenceEventsNow(tx: Executor, scope: DirectoryScope): Promise<void> {
-  await query(tx, sql`select roster_sequence_events(${scope.organizationId}, ${scope.directoryId})`);
+  await query(tx, moveQueued(scope));
 }
+
+/** Numbers the directory's committed queue into the log (migration 0012); returns how many events moved. */
+const moveQueued = (scope: DirectoryScope) =>
+  prepared(sql`select roster_sequence_events(${scope.organizationId}, ${scope.directoryId}) as moved`);
 
 interface SequencerState {
   running?: Promise<void> | undefined;
@@ -173,10 +177,7 @@ function startSequencing(
   let state = states.get(scope.directoryId);
   if (!state) states.set(scope.directoryId, (state = {}));
   state.queued = undefined;
-  const running: Promise<void> = query(
-    pool,
-    prepared(sql`select roster_sequence_events(${scope.organizationId}, ${scope.directoryId})`),
-  )
+  const running: Promise<void> = query(pool, moveQueued(scope))
     .then(
       () => undefined,
       (error: Error & { code?: string }) => sequencingErrors.get(pool)?.(error),
@@ -195,7 +196,7 @@ function startSequencing(
  * between a commit and its sequencing, or the move after it failed). Returns how many events it moved.
  */
 export async function sequenceQueuedEvents(pool: Pool, graceMs: number, limit = 100): Promise<number> {
-  const waiting = await query<{ organization_id: string; directory_id: string }>(
+  const waiting = await query<{ organization_id: OrganizationId; directory_id: DirectoryId }>(
     pool,
     sql`select distinct q.organization_id, q.directory_id from directory_event_queue q
         where q.occurred_at < now() - make_interval(secs => ${graceMs / 1000})
@@ -206,7 +207,7 @@ export async function sequenceQueuedEvents(pool: Pool, graceMs: number, limit = 
   for (const w of waiting) {
     const row = await queryOne<{ moved: string }>(
       pool,
-      sql`select roster_sequence_events(${w.organization_id}, ${w.directory_id}) as moved`,
+      moveQueued({ organizationId: w.organization_id, directoryId: w.directory_id }),
     );
     moved += Number(row?.moved ?? 0);
   }

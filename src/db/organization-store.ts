@@ -2,7 +2,7 @@
 import type { UnknownAttributePolicy } from '../scim/normalizations.js';
 import type { DirectoryScope } from '../directory/scope.js';
 import type { DirectoryId, OrganizationId } from '../shared/ids.js';
-import { type Executor, empty, query, queryOne, sql } from './database.js';
+import { type Executor, type Query, empty, query, queryOne, sql } from './database.js';
 
 export interface Organization {
   readonly id: OrganizationId;
@@ -209,12 +209,14 @@ export async function updateAttributeMapping(
  * while they queue events) and holds new ones back. For model changes and the directory's deletion.
  */
 export async function lockDirectoryForChange(db: Executor, scope: DirectoryScope): Promise<void> {
-  await query(
-    db,
-    sql`select 1 from directories where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
-        for update`,
-  );
+  await query(db, directoryForChange(scope));
 }
+
+/** The query {@link lockDirectoryForChange} runs, for a statement that locks and changes in one round trip. */
+export const directoryForChange = (scope: DirectoryScope): Query => sql`
+  select organization_id, id from directories
+  where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
+  for update`;
 
 /**
  * The directory's number of users or groups: its counter (moved with the sequenced `*.created|deleted` events,

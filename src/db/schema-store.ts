@@ -3,7 +3,7 @@ import type { CustomSchema, ExtensibleResourceType } from '../scim/custom-schema
 import type { SchemaDefinition } from '../scim/schema-model.js';
 import type { DirectoryScope } from '../directory/scope.js';
 import { type Executor, query, queryOne, sql } from './database.js';
-import { lockDirectoryForChange } from './organization-store.js';
+import { directoryForChange } from './organization-store.js';
 
 export interface StoredSchema {
   readonly schema: CustomSchema;
@@ -115,17 +115,17 @@ export async function deleteSchema(db: Executor, scope: DirectoryScope, urn: str
 }
 
 /**
- * Locks the directory row and bumps its model version, which every node's cached model is keyed by (the 0009
- * trigger tells the other nodes). `undefined` when the directory does not exist.
+ * Locks the directory row FOR UPDATE (against its writers, see `lockDirectoryForChange`) and bumps its model
+ * version, which every node's cached model is keyed by (the 0009 trigger tells the other nodes), in one
+ * statement. `undefined` when the directory does not exist.
  */
-/** Moves the directory to a new model version; locks it against its writers first. */
 export async function bumpModelVersion(db: Executor, scope: DirectoryScope): Promise<number | undefined> {
-  await lockDirectoryForChange(db, scope);
   const row = await queryOne<{ model_version: number }>(
     db,
-    sql`update directories set model_version = model_version + 1, updated_at = now()
-        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
-        returning model_version`,
+    sql`with locked as (${directoryForChange(scope)})
+        update directories d set model_version = d.model_version + 1, updated_at = now()
+        from locked where d.organization_id = locked.organization_id and d.id = locked.id
+        returning d.model_version`,
   );
   return row?.model_version;
 }

@@ -7,6 +7,7 @@
  */
 import type { ResourceTable } from '../db/filter-sql.js';
 import type { Executor, Pool } from '../db/database.js';
+import { sharedDirectory } from '../db/event-store.js';
 import { lockDirectoryForChange } from '../db/organization-store.js';
 import { selectSchemas } from '../db/schema-store.js';
 import { prepared, queryOne, sql } from '../db/database.js';
@@ -70,12 +71,7 @@ export async function lockCurrentModel(
   scope: DirectoryScope,
   model: DirectoryModel,
 ): Promise<DirectoryModel> {
-  const row = await queryOne<{ model_version: number }>(
-    tx,
-    prepared(sql`select model_version from directories
-        where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
-        for key share`),
-  );
+  const row = await queryOne<{ model_version: number }>(tx, prepared(sharedDirectory(scope)));
   return row?.model_version === model.version ? model : loadDirectoryModel(tx, scope);
 }
 
