@@ -195,15 +195,32 @@ describe('projectResource on Group', () => {
 });
 
 describe('projectResource leaves its input alone', () => {
-  test('the frozen fixture survives every projection, and the output shares no objects with it', () => {
+  test('the frozen fixture survives every projection; what the projection changes is a new object', () => {
     const before = structuredClone(RFC7643_USER);
-    const output = project({});
+    for (const options of [
+      {},
+      { attributes: ['name.givenName', 'emails.value'] },
+      { excludedAttributes: ['name.familyName'] },
+    ]) {
+      project(options);
+    }
     expect(RFC7643_USER).toEqual(before);
-    expect(output['name']).toEqual(RFC7643_USER['name']);
+    const output = project({ excludedAttributes: ['name.familyName'] });
+    expect(output).not.toBe(RFC7643_USER);
     expect(output['name']).not.toBe(RFC7643_USER['name']);
-    expect(output['emails']).not.toBe(RFC7643_USER['emails']);
-    (output['name'] as Record<string, unknown>)['givenName'] = 'Changed';
-    expect((RFC7643_USER['name'] as Record<string, unknown>)['givenName']).toBe('Barbara');
+    expect(output['name']).not.toHaveProperty('familyName');
+    // Kept whole, a value is the input's own: renderers hand the projection a resource built per response.
+    expect(output['emails']).toBe(RFC7643_USER['emails']);
+  });
+
+  test("parameter sets do not leak into each other's compiled projection", () => {
+    const first = project({ attributes: ['userName'] });
+    expect(project({ attributes: ['userName'] })).toEqual(first);
+    expect(project({ attributes: ['displayName'] })).toEqual({
+      schemas: RFC7643_USER['schemas'],
+      id: RFC7643_USER['id'],
+      displayName: RFC7643_USER['displayName'],
+    });
   });
 });
 

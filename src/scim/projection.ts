@@ -7,10 +7,13 @@
  * - `default` is returned unless `attributes` is given without naming it, or `excludedAttributes` names it;
  * - `request` is returned only when `attributes` names it.
  *
- * The walk follows the resource's own keys, which the storage writes in canonical spelling, and builds a new
- * object: the input is never mutated and the output shares no objects with it.
+ * The parameters are compiled once per resource type and parameter set into a tree of {@link Projector}s, so a
+ * page of a thousand resources resolves no attribute name twice; the walk then follows each resource's own
+ * keys. The input is never mutated. The output is a new object at every level the projection can change; values
+ * it keeps whole (most of them, without parameters) are the input's own, so callers hand it resources they own
+ * (the renderers build a fresh one per response) and do not mutate the output.
  */
-import { findAttribute, findSchema, resolveAttribute } from './attributes.js';
+import { resolveAttribute, schemasOf } from './attributes.js';
 import { COMMON_ATTRIBUTES } from './core-schemas.js';
 import type { AttributeDefinition, ResourceSchemas, SchemaDefinition } from './schema-model.js';
 
@@ -28,41 +31,32 @@ interface Selection {
   readonly children: Map<string, Selection>;
 }
 
+/**
+ * What happens to one value: kept as it is, dropped, or rebuilt from its sub-attributes (an object, or each
+ * element of a list of objects). `subs` is keyed by lower-cased name (RFC 7643 §2.1); `unknown` applies to keys
+ * no definition names. `passThrough` decides what happens to values there is nothing to project in: an empty
+ * object or list, or an element that is not an object.
+ */
+type Projector =
+  | { readonly kind: 'keep' }
+  | { readonly kind: 'drop' }
+  | {
+      readonly kind: 'complex';
+      readonly subs: ReadonlyMap<string, Projector>;
+      readonly unknown: Projector;
+      readonly passThrough: boolean;
+    };
+
+const KEEP: Projector = { kind: 'keep' };
+const DROP: Projector = { kind: 'drop' };
+
 /** The resource as returned for these parameters; unknown attribute names are ignored, not an error. */
 export function projectResource(
   resource: Readonly<Record<string, unknown>>,
   schemas: ResourceSchemas,
   options: ProjectionOptions = {},
 ): Record<string, unknown> {
-  // RFC 7644 §3.4.2.5: `attributes` overrides the default set, while `excludedAttributes` only removes names
-  // from that default set. Once `attributes` has replaced it there is nothing left to remove from, so when
-  // both are given `attributes` wins and `excludedAttributes` is ignored.
-  const attributes = options.attributes ?? [];
-  const mode: Mode = attributes.length > 0 ? 'attributes' : 'excludedAttributes';
-  const selection = selectionOf(
-    schemas,
-    mode === 'attributes' ? attributes : (options.excludedAttributes ?? []),
-  );
-  const baseAttributes = [...COMMON_ATTRIBUTES, ...schemas.core.attributes];
-
-  const projected: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (key === 'schemas') {
-      projected[key] = structuredClone(value);
-      continue;
-    }
-    const extension = findSchema(schemas, key);
-    const definition =
-      extension && extension !== schemas.core ? asAttribute(extension) : findAttribute(baseAttributes, key);
-    const result = projectValue(
-      definition,
-      value,
-      definition && selection.children.get(definition.name),
-      mode,
-    );
-    if (result !== undefined) projected[key] = result;
-  }
-  return projected;
+  return (apply(compiled(schemas, options), resource) as Record<string, unknown> | undefined) ?? {};
 }
 
 /**
@@ -77,11 +71,56 @@ export function parseAttributeList(query: string | undefined): string[] {
     .filter((name) => name.length > 0);
 }
 
+// Compiled projectors per resource type, by parameter set. Parameters come from clients, so each resource
+// type keeps only the most recent few; the default set (no parameters) is by far the most frequent.
+const CACHE_SIZE = 64;
+const cache = new WeakMap<ResourceSchemas, Map<string, Projector>>();
+
+function compiled(schemas: ResourceSchemas, options: ProjectionOptions): Projector {
+  // RFC 7644 §3.4.2.5: `attributes` overrides the default set, while `excludedAttributes` only removes names
+  // from that default set. Once `attributes` has replaced it there is nothing left to remove from, so when
+  // both are given `attributes` wins and `excludedAttributes` is ignored.
+  const attributes = options.attributes ?? [];
+  const mode: Mode = attributes.length > 0 ? 'attributes' : 'excludedAttributes';
+  const names = mode === 'attributes' ? attributes : (options.excludedAttributes ?? []);
+  const key = `${mode}\n${names.join('\n')}`;
+  let bySet = cache.get(schemas);
+  if (!bySet) cache.set(schemas, (bySet = new Map<string, Projector>()));
+  const found = bySet.get(key);
+  if (found) return found;
+  const projector = compileRoot(schemas, selectionOf(schemas, names), mode);
+  if (bySet.size >= CACHE_SIZE) bySet.delete(bySet.keys().next().value!);
+  bySet.set(key, projector);
+  return projector;
+}
+
+// The resource's top level: the base schema's and the common attributes, each extension as one complex
+// attribute under its URN, and `schemas`, which is always returned.
+function compileRoot(schemas: ResourceSchemas, selection: Selection, mode: Mode): Projector {
+  const subs = new Map<string, Projector>();
+  for (const attribute of [...COMMON_ATTRIBUTES, ...schemas.core.attributes]) {
+    const name = attribute.name.toLowerCase();
+    if (!subs.has(name))
+      subs.set(name, compileValue(attribute, selection.children.get(attribute.name), mode));
+  }
+  for (const extension of schemas.extensions) {
+    const attribute = asAttribute(extension);
+    subs.set(
+      extension.id.toLowerCase(),
+      compileValue(attribute, selection.children.get(attribute.name), mode),
+    );
+  }
+  subs.set('schemas', KEEP);
+  // A key no schema defines is treated as a simple attribute returned by default, which no parameter can name.
+  return { kind: 'complex', subs, unknown: compileValue(undefined, undefined, mode), passThrough: true };
+}
+
 function selectionOf(schemas: ResourceSchemas, names: readonly string[]): Selection {
   const root = emptySelection();
+  const extensions = new Map(schemasOf(schemas).map((s) => [s.id.toLowerCase(), s]));
   for (const name of names) {
     // A whole extension by its URN (RFC 7644 §3.10: the URN alone names the extension's complex attribute).
-    const extension = findSchema(schemas, name);
+    const extension = extensions.get(name.trim().toLowerCase());
     if (extension && extension !== schemas.core) {
       childOf(root, extension.id).whole = true;
       continue;
@@ -124,74 +163,90 @@ function asAttribute(extension: SchemaDefinition): AttributeDefinition {
   };
 }
 
-// The value to return for one attribute, or `undefined` to leave it out. A key no schema defines is treated as
-// a simple attribute returned by default, which no parameter can name.
-function projectValue(
+// What to do with one attribute's values. A key no schema defines (`definition` undefined) is a simple
+// attribute returned by default, which no parameter can name.
+function compileValue(
   definition: AttributeDefinition | undefined,
-  value: unknown,
   selection: Selection | undefined,
   mode: Mode,
-): unknown {
+): Projector {
   const returned = definition?.returned ?? 'default';
-  if (returned === 'never') return undefined;
+  if (returned === 'never') return DROP;
   // RFC 7644 §3.4.2.5: excludedAttributes "SHALL have no effect" on `always` attributes.
-  if (returned === 'always') return keepAll(definition, value);
+  if (returned === 'always') return keepAll(definition);
   if (mode === 'attributes') {
-    if (selection?.whole) return keepAll(definition, value);
+    if (selection?.whole) return keepAll(definition);
     // Not named itself, but a complex attribute may hold named sub-attributes (`name.givenName`).
     return definition?.subAttributes
-      ? projectComplex(definition.subAttributes, value, selection, mode)
-      : undefined;
+      ? complex(
+          definition.subAttributes,
+          false,
+          (sub) => compileValue(sub, selection?.children.get(sub.name), mode),
+          DROP,
+        )
+      : DROP;
   }
   // RFC 7643 §2.4: `request` attributes appear in a query response only when `attributes` names them.
-  if (selection?.whole || returned === 'request') return undefined;
+  if (selection?.whole || returned === 'request') return DROP;
   return definition?.subAttributes
-    ? projectComplex(definition.subAttributes, value, selection, mode)
-    : structuredClone(value);
+    ? complex(
+        definition.subAttributes,
+        true,
+        (sub) => compileValue(sub, selection?.children.get(sub.name), mode),
+        KEEP,
+      )
+    : KEEP;
 }
 
 // The attribute as a whole, still without sub-attributes that are never returned.
-function keepAll(definition: AttributeDefinition | undefined, value: unknown): unknown {
-  if (!definition?.subAttributes) return structuredClone(value);
-  return mapComplex(definition.subAttributes, value, true, (sub, subValue) =>
-    sub?.returned === 'never' ? undefined : structuredClone(subValue),
-  );
+function keepAll(definition: AttributeDefinition | undefined): Projector {
+  if (!definition?.subAttributes) return KEEP;
+  return complex(definition.subAttributes, true, (sub) => (sub.returned === 'never' ? DROP : KEEP), KEEP);
 }
 
-function projectComplex(
+// A complex attribute's projector; one that would keep every value as it is collapses to KEEP.
+function complex(
   subAttributes: readonly AttributeDefinition[],
-  value: unknown,
-  selection: Selection | undefined,
-  mode: Mode,
-): unknown {
-  // Under `attributes` only what is named survives; under exclusions what cannot be projected is kept as is.
-  return mapComplex(subAttributes, value, mode === 'excludedAttributes', (sub, subValue) =>
-    projectValue(sub, subValue, sub && selection?.children.get(sub.name), mode),
-  );
-}
-
-// Projects each sub-attribute of a complex value, or of each element of a multi-valued one. An object or list
-// left empty by the projection is dropped. `passThrough` decides what happens to values there is nothing to
-// project in: an empty object or list, or an element that is not an object.
-function mapComplex(
-  subAttributes: readonly AttributeDefinition[],
-  value: unknown,
   passThrough: boolean,
-  project: (sub: AttributeDefinition | undefined, subValue: unknown) => unknown,
-): unknown {
-  const projectItem = (item: unknown): unknown => {
-    if (!isObject(item)) return passThrough ? structuredClone(item) : undefined;
-    const projected: Record<string, unknown> = {};
-    for (const [key, subValue] of Object.entries(item)) {
-      const result = project(findAttribute(subAttributes, key), subValue);
-      if (result !== undefined) projected[key] = result;
+  compileSub: (sub: AttributeDefinition) => Projector,
+  unknown: Projector,
+): Projector {
+  const subs = new Map<string, Projector>();
+  for (const sub of subAttributes) {
+    const name = sub.name.toLowerCase();
+    if (!subs.has(name)) subs.set(name, compileSub(sub));
+  }
+  const keepsEverything = passThrough && unknown === KEEP && [...subs.values()].every((p) => p === KEEP);
+  return keepsEverything ? KEEP : { kind: 'complex', subs, unknown, passThrough };
+}
+
+// Applies a projector to one value: the value to return, or `undefined` to leave it out. An object or list
+// left empty by the projection is dropped.
+function apply(projector: Projector, value: unknown): unknown {
+  if (projector.kind === 'keep') return value;
+  if (projector.kind === 'drop') return undefined;
+  if (!Array.isArray(value)) return applyItem(projector, value);
+  const items: unknown[] = [];
+  for (const item of value) {
+    const result = applyItem(projector, item);
+    if (result !== undefined) items.push(result);
+  }
+  return items.length > 0 || (value.length === 0 && projector.passThrough) ? items : undefined;
+}
+
+function applyItem(projector: Projector & { kind: 'complex' }, item: unknown): unknown {
+  if (!isObject(item)) return projector.passThrough ? item : undefined;
+  const projected: Record<string, unknown> = {};
+  let kept = 0;
+  const keys = Object.keys(item);
+  for (const key of keys) {
+    const result = apply(projector.subs.get(key.toLowerCase()) ?? projector.unknown, item[key]);
+    if (result !== undefined) {
+      projected[key] = result;
+      kept++;
     }
-    const empty = Object.keys(item).length === 0;
-    return Object.keys(projected).length > 0 || (empty && passThrough) ? projected : undefined;
-  };
-  if (!Array.isArray(value)) return projectItem(value);
-  const items = value.map(projectItem).filter((item) => item !== undefined);
-  return items.length > 0 || (value.length === 0 && passThrough) ? items : undefined;
+  }
+  return kept > 0 || (keys.length === 0 && projector.passThrough) ? projected : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
