@@ -341,3 +341,40 @@ export async function selectGroupsOfUser(
   );
   return row?.groups ?? [];
 }
+
+/**
+ * The groups of many users at once (a page of a list), keyed by user id; users in no group are absent. The walk
+ * runs for the whole set (one pass over memberships per nesting level), not per user: a per-user walk planned on
+ * stale statistics (a bulk of memberships just added) scanned the membership table once per user. A prepared
+ * statement: its plan does not depend on which users are asked for.
+ */
+export async function selectGroupsOfUsers(
+  db: Executor,
+  scope: DirectoryScope,
+  userIds: readonly string[],
+): Promise<Map<string, UserGroupRow[]>> {
+  const rows = await query<{ user_id: string; groups: UserGroupRow[] }>(
+    db,
+    prepared(sql`
+    with recursive reach(user_id, group_id, direct, path) as (
+      select m.member_id, m.group_id, true, array[m.group_id]
+      from scim_group_members m
+      where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+        and m.member_id = any(${userIds}::uuid[])
+      union all
+      select reach.user_id, m.group_id, false, reach.path || m.group_id
+      from reach
+      join scim_group_members m on m.organization_id = ${scope.organizationId}
+           and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
+      where not m.group_id = any(reach.path)
+    )
+    select d.user_id,
+           json_agg(json_build_object('group_id', g.id, 'display', g.display_name, 'direct', d.direct)
+                    order by g.display_name) as groups
+    from (select user_id, group_id, bool_or(direct) as direct from reach group by user_id, group_id) d
+    join scim_groups g on g.organization_id = ${scope.organizationId}
+         and g.directory_id = ${scope.directoryId} and g.id = d.group_id
+    group by d.user_id`),
+  );
+  return new Map(rows.map((r) => [r.user_id, r.groups]));
+}

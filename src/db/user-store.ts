@@ -4,7 +4,7 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
-import { type UserGroupRow, groupsJsonOf } from './group-store.js';
+import { type UserGroupRow, groupsJsonOf, selectGroupsOfUsers } from './group-store.js';
 import { uniquely } from './pg-errors.js';
 
 export interface UserRow {
@@ -262,61 +262,31 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
   return rows.length > 0;
 }
 
-/** A page of users matching `where` (a compiled filter over alias `r`), ordered by `orderBy`. */
-/** With `withGroups`, each row carries its groups (direct and indirect); otherwise `groups` is empty. */
+/**
+ * A page of users matching `where` (a compiled filter over alias `r`), ordered by `orderBy`. With `withGroups`,
+ * each row carries its groups (direct and indirect); otherwise `groups` is empty.
+ */
 export async function selectUsers(
   db: Executor,
   scope: DirectoryScope,
   page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: object | undefined },
   withGroups: boolean,
 ): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
-  const plan = (q: Query) => (page.keyLookup !== undefined ? prepared(q) : q);
-  if (!withGroups) {
-    return query<UserRow & { groups: UserGroupRow[] }>(
-      db,
-      plan(sql`select ${USER_COLUMNS}, '[]'::json as groups from scim_users r
-          where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-            and (${page.where})
-          order by ${page.orderBy}
-          offset ${page.offset} limit ${page.limit}`),
-    );
-  }
-  // The page's groups are walked for the whole page at once (one pass over memberships per nesting level), not
-  // per row: a per-row walk planned on stale statistics (a bulk of memberships just added) scanned the
-  // membership table once per user.
-  return query<UserRow & { groups: UserGroupRow[] }>(
-    db,
-    plan(sql`
-    with recursive page as materialized (
-      select ${USER_COLUMNS}, row_number() over (order by ${page.orderBy}) as ord from scim_users r
+  const q = sql`select ${USER_COLUMNS} from scim_users r
       where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
         and (${page.where})
       order by ${page.orderBy}
-      offset ${page.offset} limit ${page.limit}
-    ), reach(user_id, group_id, direct, path) as (
-      select m.member_id, m.group_id, true, array[m.group_id]
-      from scim_group_members m
-      where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
-        and m.member_id in (select id from page)
-      union all
-      select reach.user_id, m.group_id, false, reach.path || m.group_id
-      from reach
-      join scim_group_members m on m.organization_id = ${scope.organizationId}
-           and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
-      where not m.group_id = any(reach.path)
-    ), grouped as (
-      select d.user_id,
-             json_agg(json_build_object('group_id', g.id, 'display', g.display_name, 'direct', d.direct)
-                      order by g.display_name) as groups
-      from (select user_id, group_id, bool_or(direct) as direct from reach group by user_id, group_id) d
-      join scim_groups g on g.organization_id = ${scope.organizationId}
-           and g.directory_id = ${scope.directoryId} and g.id = d.group_id
-      group by d.user_id
-    )
-    select p.id, p.resource, p.app_attributes, p.version, p.created_at, p.updated_at, coalesce(grouped.groups, '[]'::json) as groups
-    from page p left join grouped on grouped.user_id = p.id
-    order by p.ord`),
-  );
+      offset ${page.offset} limit ${page.limit}`;
+  const rows = await query<UserRow>(db, page.keyLookup !== undefined ? prepared(q) : q);
+  const groups =
+    withGroups && rows.length > 0
+      ? await selectGroupsOfUsers(
+          db,
+          scope,
+          rows.map((r) => r.id),
+        )
+      : undefined;
+  return rows.map((row) => ({ ...row, groups: groups?.get(row.id) ?? [] }));
 }
 
 export async function countUsers(db: Executor, scope: DirectoryScope, where: Query): Promise<number> {
