@@ -46,7 +46,7 @@ local function enc(s) return (s:gsub("[^%w%-%._~]", function(c) return string.fo
 `;
 
 /** Request generators, each a Lua `request` (and `init`) over data files in `dir`. */
-const SCRIPTS: Record<string, (dir: string) => string> = {
+export const SCRIPTS: Record<string, (dir: string) => string> = {
   'POST /Users': () => `
 request = function()
   n = (n or 0) + 1
@@ -140,7 +140,7 @@ async function freshGroups(target: Target, dir: string, scale: number): Promise<
   writeFileSync(path.join(dir, 'groups'), (await createGroups(target, GROUPS, `wrk-${scale}`)).join('\n'));
 }
 
-function runWrk(
+export function runWrk(
   target: Target,
   dir: string,
   workload: string,

@@ -53,11 +53,29 @@ export interface Keyset {
   total?: number;
 }
 
-/** Compiles the query's filter and sort into SQL over alias `r`. */
-export function planList(q: ListQuery, table: ResourceTable, keyset?: Keyset): ListPlan {
-  const filter = q.filter ? parseScimFilter(q.filter) : undefined;
+/** The query's filter, parsed (400 `invalidFilter` when it does not parse). */
+export function listFilter(q: ListQuery): Filter | undefined {
+  return q.filter ? parseScimFilter(q.filter) : undefined;
+}
+
+/** The key lookup a list query is, if it is one (see {@link ListPlan.keyLookup}), before any SQL is compiled. */
+export function keyLookupIn(
+  q: ListQuery,
+  filter: Filter | undefined,
+  table: ResourceTable,
+): KeyLookup | undefined {
+  return q.sortBy ? undefined : keyLookupOf(filter, table);
+}
+
+/** Compiles the query's filter (`listFilter`) and sort into SQL over alias `r`. */
+export function planList(
+  q: ListQuery,
+  table: ResourceTable,
+  keyset?: Keyset,
+  filter: Filter | undefined = listFilter(q),
+): ListPlan {
   let where = filter ? compileFilter(filter, table) : sql`true`;
-  const keyLookup = q.sortBy ? undefined : keyLookupOf(filter, table);
+  const keyLookup = keyLookupIn(q, filter, table);
   if (keyset) {
     where =
       keyset.direction === 'after'

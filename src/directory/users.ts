@@ -27,7 +27,15 @@ import { uniqueAttributes } from '../scim/custom-schemas.js';
 import { ScimError } from '../scim/scim-error.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { type ListPlan, cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
+import {
+  type KeyLookup,
+  cursorPage,
+  decodeCursor,
+  keyLookupIn,
+  listFilter,
+  pageTotal,
+  planList,
+} from './resource-list.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import { type DirectoryModel, lockCurrentModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
@@ -192,8 +200,7 @@ function batchersOf(pool: Pool) {
  * The userName of a list page that is exactly an IdP's existence check: `userName eq "<string>"`, first index
  * page, no sort. userName is unique per directory, so its page is that user or nothing.
  */
-function userNameLookup(q: ListQuery, plan: ListPlan): string | undefined {
-  const lookup = plan.keyLookup;
+function userNameLookup(q: ListQuery, lookup: KeyLookup | undefined): string | undefined {
   if (lookup?.path !== 'userName' || typeof lookup.value !== 'string') return undefined;
   return q.cursor === undefined && q.startIndex === 1 && q.count >= 1 ? lookup.value : undefined;
 }
@@ -298,13 +305,14 @@ export async function listUsers(
   q: ListQuery,
   withGroups = true,
 ): Promise<UserPage> {
-  const plan = planList(q, model.users);
-  const userName = userNameLookup(q, plan);
+  const filter = listFilter(q);
+  const userName = userNameLookup(q, keyLookupIn(q, filter, model.users));
   if (userName !== undefined) {
     const found = await batchersOf(pool).byUserName.load(scope, userName);
     const results = found ? [{ row: withoutLookupColumns(found), groups: found.groups.map(toGroupRef) }] : [];
     return { results, totalResults: results.length };
   }
+  const plan = planList(q, model.users, undefined, filter);
   const keyset = decodeCursor(q);
   // Unfiltered (every page of an IdP's import): the directory's maintained count, not a count of its rows.
   const count = () =>
@@ -313,7 +321,7 @@ export async function listUsers(
   const fetched = await store.selectUsers(
     pool,
     scope,
-    keyset ? planList(q, model.users, keyset) : plan,
+    keyset ? planList(q, model.users, keyset, filter) : plan,
     withGroups,
   );
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);

@@ -68,15 +68,25 @@ export function resolveAttribute(schemas: ResourceSchemas, text: string): Resolv
   return candidates.length === 1 ? candidates[0] : undefined;
 }
 
+// Longest URN first, so that one schema URN being a prefix of another cannot capture its attributes.
+const byUrnLength = new WeakMap<ResourceSchemas, readonly SchemaDefinition[]>();
+function longestUrnFirst(schemas: ResourceSchemas): readonly SchemaDefinition[] {
+  let sorted = byUrnLength.get(schemas);
+  if (!sorted) {
+    sorted = [...schemasOf(schemas)].sort((a, b) => b.id.length - a.id.length);
+    byUrnLength.set(schemas, sorted);
+  }
+  return sorted;
+}
+
 // The schema whose URN prefixes `path` (followed by ':'), and what follows it.
 function splitUrn(
   schemas: ResourceSchemas,
   path: string,
 ): { schema: SchemaDefinition; rest: string } | undefined {
   const lower = path.toLowerCase();
-  // Longest URN first, so that one schema URN being a prefix of another cannot capture its attributes.
-  const byLength = [...schemasOf(schemas)].sort((a, b) => b.id.length - a.id.length);
-  for (const schema of byLength) {
+  if (!lower.startsWith('urn:')) return undefined;
+  for (const schema of longestUrnFirst(schemas)) {
     const prefix = `${schema.id.toLowerCase()}:`;
     if (lower.startsWith(prefix)) return { schema, rest: path.slice(prefix.length) };
   }

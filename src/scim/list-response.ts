@@ -30,10 +30,13 @@ type Raw = Record<string, unknown>;
 
 /** Reads list parameters from a query string object or a `/.search` body (RFC 7644 §3.4.3); names are case-insensitive. */
 export function parseListQuery(input: Raw, limits: PagingLimits): ListQuery {
-  const get = (name: string): unknown => {
-    const key = Object.keys(input).find((k) => k.toLowerCase() === name.toLowerCase());
-    return key === undefined ? undefined : input[key];
-  };
+  // Each name once, lower-cased; where a client sent one name in two spellings, the first counts.
+  const byName = new Map<string, unknown>();
+  for (const key of Object.keys(input)) {
+    const name = key.toLowerCase();
+    if (!byName.has(name)) byName.set(name, input[key]);
+  }
+  const get = (name: string): unknown => byName.get(name.toLowerCase());
   const text = (name: string): string | undefined => {
     const value = get(name);
     if (value === undefined || value === null) return undefined;

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { isUuid, newUuidV7 } from './ids.js';
-import { SCIM_TOKEN_PREFIX, generateSecret, hashSecret, secretHint, secretMatches } from './secrets.js';
+import { SCIM_TOKEN_PREFIX, generateSecret, hashSecret, secretHint, digestMatches } from './secrets.js';
 
 test('secrets are prefixed, carry 32 random bytes and never repeat', () => {
   const a = generateSecret(SCIM_TOKEN_PREFIX);
@@ -11,9 +11,9 @@ test('secrets are prefixed, carry 32 random bytes and never repeat', () => {
 
 test('a secret matches only its own digest', () => {
   const secret = generateSecret(SCIM_TOKEN_PREFIX);
-  expect(secretMatches(secret, hashSecret(secret))).toBe(true);
-  expect(secretMatches(`${secret}x`, hashSecret(secret))).toBe(false);
-  expect(secretMatches(secret, Buffer.alloc(3))).toBe(false);
+  expect(digestMatches(hashSecret(secret), hashSecret(secret))).toBe(true);
+  expect(digestMatches(hashSecret(`${secret}x`), hashSecret(secret))).toBe(false);
+  expect(digestMatches(hashSecret(secret), Buffer.alloc(3))).toBe(false);
 });
 
 test('the hint shows the prefix and four characters only', () => {

@@ -4,7 +4,7 @@
  * hash would add latency to every request without adding security. Lookups go by digest; the final comparison is
  * constant-time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SCIM_TOKEN_PREFIX = 'rst_scim_';
 export const ADMIN_KEY_PREFIX = 'rst_admin_';
@@ -15,13 +15,12 @@ export function generateSecret(prefix: string): string {
 }
 
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
-/** Constant-time equality of a presented secret's digest and a stored digest. */
-export function secretMatches(presented: string, storedHash: Uint8Array): boolean {
-  const digest = hashSecret(presented);
-  return storedHash.length === digest.length && timingSafeEqual(digest, storedHash);
+/** Constant-time equality of a presented secret's digest (`hashSecret`) and a stored digest. */
+export function digestMatches(presented: Uint8Array, storedHash: Uint8Array): boolean {
+  return storedHash.length === presented.length && timingSafeEqual(presented, storedHash);
 }
 
 /** The first characters of a secret, safe to show in listings so operators can tell tokens apart. */

@@ -11,7 +11,7 @@ import {
 } from '../db/credential-store.js';
 import type { Executor } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
-import { ADMIN_KEY_PREFIX, SCIM_TOKEN_PREFIX, hashSecret, secretMatches } from '../shared/secrets.js';
+import { ADMIN_KEY_PREFIX, SCIM_TOKEN_PREFIX, digestMatches, hashSecret } from '../shared/secrets.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { Principal } from './principal.js';
 
@@ -48,7 +48,7 @@ export async function authenticate(
     credential = await selectCredentialBySecretHash(db, digest);
     if (credential) cache?.store(key, credential, generation);
   }
-  if (!credential || !secretMatches(secret, credential.secretHash)) return { ok: false, reason: 'unknown' };
+  if (!credential || !digestMatches(digest, credential.secretHash)) return { ok: false, reason: 'unknown' };
   if (credential.kind !== kind) return { ok: false, reason: 'wrong_kind' };
   if (credential.revokedAt) return { ok: false, reason: 'revoked' };
   if (credential.expiresAt && credential.expiresAt <= now) return { ok: false, reason: 'expired' };

@@ -24,6 +24,9 @@ export const PAGING = { defaultCount: 100, maxCount: 1000 };
 
 type IdParams = { Params: { id: string } };
 
+/** An `attributes`/`excludedAttributes` entry naming the attribute, bare, by URN or by a sub-attribute. */
+const NAMES = { groups: /(^|:)groups(\.|$)/i, members: /(^|:)members(\.|$)/i };
+
 export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { pool } = ctx.db;
   const baseUrl = (scope: DirectoryScope): string => `${ctx.publicUrl()}/scim/v2/${scope.directoryId}`;
@@ -62,8 +65,11 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     p.attributes.length === 0 &&
     p.excludedAttributes.length === 0;
   /** Whether a response with this projection shows `attribute` (so it is worth loading). */
-  const shows = (attribute: string, q: { attributes: string[]; excludedAttributes: string[] }): boolean => {
-    const pattern = new RegExp(`(^|:)${attribute}(\\.|$)`, 'i');
+  const shows = (
+    attribute: 'groups' | 'members',
+    q: { attributes: string[]; excludedAttributes: string[] },
+  ) => {
+    const pattern = NAMES[attribute];
     const named = (list: string[]) => list.some((a) => pattern.test(a));
     return q.attributes.length > 0 ? named(q.attributes) : !named(q.excludedAttributes);
   };
