@@ -2,12 +2,13 @@
  * Event sequencing after commit (migration 0012): a write queues its events in its own transaction and they are
  * numbered right after it commits. These tests stage what a node leaves behind when it dies between the two (a
  * committed change whose events are still queued), and check that nothing is lost or miscounted meanwhile and
- * that the sweep numbers them; and what the hot-path foreign keys used to do on deletion (migration 0013).
+ * that the sweep numbers them; what the hot-path foreign keys used to do on deletion (migration 0013); and how
+ * writes with many events number them themselves, and how deletions wait for writers (migration 0014).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { query, queryOne, sql, transaction } from '../src/db/database.js';
 import { newUuidV7 } from '../src/shared/ids.js';
-import { GROUP_SCHEMA, USER_SCHEMA, scimClient } from './support/scim-client.js';
+import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, scimClient } from './support/scim-client.js';
 import { type TestApp, createTenant, http, startTestApp } from './support/test-app.js';
 
 let t: TestApp;
@@ -141,5 +142,115 @@ describe('events sequenced after commit', () => {
 
     expect((await api(`/organizations/${organizationId}`, { method: 'DELETE' })).status).toBe(204);
     expect(await left()).toEqual({ members: '0', queued: '0', events: '0' });
+  });
+});
+
+describe('writes with many events, and deletions against writers in flight (migration 0014)', () => {
+  const addMembers = (ids: readonly string[]) => ({
+    schemas: [PATCH_OP],
+    Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
+  });
+  const created = async (scim: ReturnType<typeof scimClient>, prefix: string, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const res = await scim.post('/Users', {
+          schemas: [USER_SCHEMA],
+          userName: `${prefix}${i}@example.com`,
+        });
+        expect(res.status).toBe(201);
+        return res.body.id as string;
+      }),
+    );
+
+  test('a write with many events numbers them itself, after what was left queued, readable at once', async () => {
+    const { organizationId, directoryId, token } = await createTenant(t);
+    const scim = scimClient(t.url, directoryId, token);
+    const users = await created(scim, 'batch', 25);
+    const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Big' })).body.id;
+    await commitWithoutSequencing(organizationId, directoryId, 'left@example.com');
+
+    expect((await scim.patch(`/Groups/${group}`, addMembers(users))).status).toBeLessThan(300);
+    // No wait: the write numbered the leftover, then its own 25 events, before it answered.
+    const events = await eventsOf(directoryId);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const tail = events.slice(-26);
+    expect(tail[0]).toMatchObject({ type: 'user.created', data: { userName: 'left@example.com' } });
+    // Member events come in member id order (group-store `inOrder`).
+    expect(tail.slice(1).map((e) => [e.type, e.data.memberId])).toEqual(
+      [...users].sort().map((id) => ['group.member_added', id]),
+    );
+    const row = await queryOne<{ user_count: string; queued: string }>(
+      t.db.pool,
+      sql`select user_count, (select count(*) from directory_event_queue where directory_id = ${directoryId}) as queued
+          from directories where id = ${directoryId}`,
+    );
+    expect(row).toEqual({ user_count: '26', queued: '0' });
+  });
+
+  test('large member adds and single creates racing in one directory: every event once, gap-free, counts exact', async () => {
+    const { directoryId, token } = await createTenant(t);
+    const scim = scimClient(t.url, directoryId, token);
+    const users = await created(scim, 'pool', 80);
+    const groups = await Promise.all(
+      [0, 1, 2, 3].map(
+        async (g) => (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: `G${g}` })).body.id,
+      ),
+    );
+    const results = await Promise.all([
+      ...groups.map((g) => scim.patch(`/Groups/${g}`, addMembers(users.slice(0, 40)))),
+      ...groups.map((g) => scim.patch(`/Groups/${g}`, addMembers(users.slice(40)))),
+      ...Array.from({ length: 16 }, (_, i) =>
+        scim.post('/Users', { schemas: [USER_SCHEMA], userName: `racer${i}@example.com` }),
+      ),
+    ]);
+    for (const res of results) expect(res.status).toBeLessThan(300);
+
+    const events = await eventsOf(directoryId);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const added = events.filter((e) => e.type === 'group.member_added');
+    expect(added).toHaveLength(groups.length * 80);
+    expect(new Set(added.map((e) => `${e.data.groupId}/${e.data.memberId}`)).size).toBe(added.length);
+    expect(events.filter((e) => e.type === 'user.created')).toHaveLength(96);
+    expect((await scim.get('/Users?count=0')).body.totalResults).toBe(96);
+  });
+
+  test('deleting a directory or its organization waits for a writer in flight, and leaves nothing of it queued', async () => {
+    for (const target of ['directory', 'organization'] as const) {
+      const { organizationId, directoryId } = await createTenant(t);
+      const writer = await t.db.pool.connect();
+      try {
+        // A writer between its data and its commit: it shares the directory's lock, as every SCIM write does.
+        await writer.query('begin');
+        await writer.query('select roster_share_directory($1, $2)', [organizationId, directoryId]);
+        const path =
+          target === 'directory' ? `/directories/${directoryId}` : `/organizations/${organizationId}`;
+        const deleting = api(path, { method: 'DELETE' });
+        const early = await Promise.race([
+          deleting.then(() => 'finished'),
+          new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
+        ]);
+        expect(early).toBe('waiting');
+        await writer.query(
+          `insert into directory_event_queue (organization_id, directory_id, id, type, data)
+           values ($1, $2, $3, 'user.created', '{}')`,
+          [organizationId, directoryId, newUuidV7()],
+        );
+        await writer.query('commit');
+        expect((await deleting).status).toBe(204);
+      } finally {
+        writer.release();
+      }
+      const queued = await queryOne<{ n: string }>(
+        t.db.pool,
+        sql`select count(*) as n from directory_event_queue where directory_id = ${directoryId}`,
+      );
+      expect(queued?.n).toBe('0');
+      if (target === 'directory') {
+        // Numbered by the deletion, before `directory.deleted`.
+        const res = await api(`/events?organizationId=${organizationId}&limit=1000`);
+        const types = (res.body.data as { type: string }[]).map((e) => e.type);
+        expect(types.slice(-2)).toEqual(['user.created', 'directory.deleted']);
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The event log (migrations 0005, 0012). A writing transaction queues its events (`appendEvents`, holding the
- * directory row only FOR KEY SHARE, which writers share); once it has committed, `roster_sequence_events` numbers
+ * The event log (migrations 0005, 0012, 0014). A writing transaction queues its events (`appendEvents`, holding
+ * the directory's lock shared, as writers do); once it has committed, `roster_sequence_events` numbers
  * the directory's committed queue in one short transaction, gap-free, so writers of a directory do not wait for
  * each other's commits. `transaction` runs that move before it returns: events are readable by the time the
  * response is sent. A sweep (`sequenceQueuedEvents`) moves what a node that died between the two left behind.
@@ -74,8 +74,8 @@ export async function appendEvents(
 }
 
 /**
- * {@link appendEvents} for events computed under the directory model `modelVersion`: shares the directory row
- * (FOR KEY SHARE, which a model change's FOR UPDATE waits for, even for no events) and queues the events only
+ * {@link appendEvents} for events computed under the directory model `modelVersion`: shares the directory's lock
+ * (which a model change waits for, even for no events) and queues the events only
  * while the directory is still at that version, in one statement; false, with nothing queued, when the model
  * moved (or the directory is gone), so the caller can recompute its events under the new model.
  */
@@ -85,6 +85,18 @@ export async function appendEventsAt(
   events: readonly NewEvent[],
   modelVersion: number | undefined,
 ): Promise<boolean> {
+  if (events.length >= SEQUENCE_INLINE_FROM) {
+    // Many events (a group's 100 new members, a bulk): numbered now, as the write's last statement (migration
+    // 0014), rather than written to the queue and moved from it after commit.
+    const sequenced = await queryOne(
+      tx,
+      prepared(sql`
+      with directory as (${sharedDirectory(scope, modelVersion)})
+      select roster_sequence_events(${scope.organizationId}, ${scope.directoryId}, ${eventArrays(events)})
+      from directory`),
+    );
+    return sequenced !== undefined;
+  }
   const row = await queryOne<{ shared: number; appended: number }>(
     tx,
     prepared(sql`
@@ -101,14 +113,15 @@ export async function appendEventsAt(
 }
 
 /**
- * The directory's row, shared (FOR KEY SHARE) until commit, as every writer holds it while it queues events; with
- * `modelVersion`, only while the directory is at that model version (no row otherwise).
+ * Shares the directory's lock (migration 0014) until commit, as every writer does while it queues events, and
+ * returns its model version as of then; with `modelVersion`, only while the directory is at that version (no
+ * row otherwise, nor when the directory does not exist).
  */
 export const sharedDirectory = (scope: DirectoryScope, modelVersion?: number): Query => sql`
-  select model_version from directories
-  where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
-    ${modelVersion === undefined ? empty : sql`and model_version = ${modelVersion}`}
-  for key share`;
+  select model_version
+  from (select roster_share_directory(${scope.organizationId}, ${scope.directoryId}) as model_version offset 0) d
+  where model_version is not null
+    ${modelVersion === undefined ? empty : sql`and model_version = ${modelVersion}`}`;
 
 /**
  * An insert (for a data-modifying CTE) that queues `events`, in order, once for each row of `gate` (a query that
@@ -117,16 +130,25 @@ export const sharedDirectory = (scope: DirectoryScope, modelVersion?: number): Q
 export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], gate: Query): Query => sql`
   insert into directory_event_queue (organization_id, directory_id, id, type, data, previous)
   select ${scope.organizationId}, ${scope.directoryId}, e.id, e.type, e.data, e.previous
-  from ${gate} as gate,
-       unnest(${events.map(() => newUuidV7())}::uuid[], ${events.map((e) => e.type)}::text[],
-              ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
-              ${events.map((e) => (e.previous ? JSON.stringify(e.previous) : null))}::jsonb[])
-         with ordinality as e(id, type, data, previous, ord)
+  from ${gate} as gate, unnest(${eventArrays(events)}) with ordinality as e(id, type, data, previous, ord)
   order by e.ord
   returning 1`;
 
 /**
- * Sequences the directory's queued events inside `tx` (which holds the directory row FOR UPDATE): for a change
+ * From this many events, a write numbers its events itself instead of queueing them (migration 0014): the queue
+ * costs each event three more WAL records, and the directory's movers waiting for one commit matter less than
+ * that for a write this large.
+ */
+export const SEQUENCE_INLINE_FROM = 20;
+
+/** The events as four parallel arrays (new ids, types, data, previous), in order. */
+const eventArrays = (events: readonly NewEvent[]): Query => sql`
+  ${events.map(() => newUuidV7())}::uuid[], ${events.map((e) => e.type)}::text[],
+  ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
+  ${events.map((e) => (e.previous ? JSON.stringify(e.previous) : null))}::jsonb[]`;
+
+/**
+ * Sequences the directory's queued events inside `tx` (which holds the directory locked for a change): for a change
  * after which the directory row is gone, so the sequencing after commit could not find it.
  */
 export async function sequenceEventsNow(tx: Executor, scope: DirectoryScope): Promise<void> {

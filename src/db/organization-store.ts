@@ -106,6 +106,12 @@ export async function updateOrganizationName(
 }
 
 export async function deleteOrganization(db: Executor, id: OrganizationId): Promise<boolean> {
+  // Its directories go with it (cascade): each is locked for the change first, as a directory's own deletion
+  // does, so that no writer still in flight queues events for a directory that is gone.
+  await query(
+    db,
+    sql`select roster_lock_directory(id) from directories where organization_id = ${id} order by id`,
+  );
   const rows = await query(db, sql`delete from organizations where id = ${id} returning id`);
   return rows.length > 0;
 }
@@ -205,8 +211,9 @@ export async function updateAttributeMapping(
 }
 
 /**
- * Locks the directory row FOR UPDATE until commit: waits for its writers in flight (they hold it FOR KEY SHARE
- * while they queue events) and holds new ones back. For model changes and the directory's deletion.
+ * Locks the directory until commit: its lock exclusively (migration 0014), which waits for its writers in flight
+ * (they share it while they queue events) and holds new ones back, then its row FOR UPDATE. For model changes and
+ * the directory's deletion.
  */
 export async function lockDirectoryForChange(db: Executor, scope: DirectoryScope): Promise<void> {
   await query(db, directoryForChange(scope));
@@ -216,6 +223,7 @@ export async function lockDirectoryForChange(db: Executor, scope: DirectoryScope
 export const directoryForChange = (scope: DirectoryScope): Query => sql`
   select organization_id, id from directories
   where organization_id = ${scope.organizationId} and id = ${scope.directoryId}
+    and roster_lock_directory(${scope.directoryId})
   for update`;
 
 /**

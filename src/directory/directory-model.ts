@@ -60,8 +60,8 @@ export async function loadDirectoryModel(db: Executor, scope: DirectoryScope): P
 }
 
 /**
- * For a write about to append its events: shares the directory row (FOR KEY SHARE, as `appendEvents` does, which
- * writers share with each other and a model change's {@link lockModelForChange} waits for) and returns the model
+ * For a write about to append its events: shares the directory's lock (as `appendEvents` does, which writers
+ * share with each other and a model change's {@link lockModelForChange} waits for) and returns the model
  * current under that lock, `model` itself when it still is. A write computes its events from the returned
  * model, so a mapping change that committed after the write's model was loaded cannot leave events computed with
  * the old mapping.
@@ -76,9 +76,9 @@ export async function lockCurrentModel(
 }
 
 /**
- * For a model change (schema, mapping): locks the directory row FOR UPDATE, which waits for the writers in flight
- * (they hold it FOR KEY SHARE until they commit) and holds new ones back until this change commits, and returns
- * the model current under it.
+ * For a model change (schema, mapping): locks the directory for the change (`lockDirectoryForChange`), which
+ * waits for the writers in flight (they share its lock until they commit) and holds new ones back until this
+ * change commits, and returns the model current under it.
  */
 export async function lockModelForChange(tx: Executor, scope: DirectoryScope): Promise<DirectoryModel> {
   await lockDirectoryForChange(tx, scope);

@@ -93,8 +93,8 @@ export async function replaceAttributeMapping(
   return transaction(pool, async (tx) => {
     const scope = await visibleScope(tx, actor, directoryId);
     if (!scope) return undefined;
-    // The directory row lock comes first: FOR UPDATE waits for every writer in flight (they share the row while
-    // appending their events) and holds new ones back; they re-read the model once they get it (lockCurrentModel).
+    // The directory lock comes first: it waits for every writer in flight (they share it while appending their
+    // events) and holds new ones back; they re-read the model once they get it (lockCurrentModel).
     const current = await lockModelForChange(tx, scope);
     const next = validMapping(input, current.schemas.user);
     const mappings = mappingEntries(next);

@@ -190,7 +190,8 @@ export async function deleteDirectory(pool: Pool, actor: Principal, id: Director
     if (!current) return false;
     // The event outlives the directory (the log has no foreign key to it); its users and groups go with it
     // without an event each: `directory.deleted` implies them. It is sequenced here, after the writers in flight
-    // (the FOR UPDATE waits for them), since the sequencing after commit needs the directory row.
+    // (locking the directory for the change waits for them), since the sequencing after commit needs the
+    // directory row.
     const scope = scopeOf(current);
     await store.lockDirectoryForChange(tx, scope);
     await appendEvents(tx, scope, [directoryEvent('directory.deleted', current)]);
