@@ -75,9 +75,9 @@ export async function appendEvents(
 
 /**
  * {@link appendEvents} for events computed under the directory model `modelVersion`: shares the directory's lock
- * (which a model change waits for, even for no events) and queues the events only
- * while the directory is still at that version, in one statement; false, with nothing queued, when the model
- * moved (or the directory is gone), so the caller can recompute its events under the new model.
+ * (which a model change waits for, even for no events) and queues the events (or, when there are many, numbers
+ * them at once) only while the directory is still at that version, in one statement; false, with nothing
+ * written, when the model moved (or the directory is gone), so the caller can recompute its events.
  */
 export async function appendEventsAt(
   tx: Executor,
@@ -139,7 +139,7 @@ export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], 
  * costs each event three more WAL records, and the directory's movers waiting for one commit matter less than
  * that for a write this large.
  */
-export const SEQUENCE_INLINE_FROM = 20;
+const SEQUENCE_INLINE_FROM = 20;
 
 /** The events as four parallel arrays (new ids, types, data, previous), in order. */
 const eventArrays = (events: readonly NewEvent[]): Query => sql`
