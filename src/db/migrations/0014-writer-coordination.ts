@@ -3,13 +3,15 @@
  * the directory row for the writers; and writes with many events number them themselves.
  *
  * 1. Writers shared the directory row FOR KEY SHARE (migration 0012) so that a model change's FOR UPDATE waited
- *    for them. With many concurrent writers, PostgreSQL records those lockers as a multixact that every new
- *    locker copies and every reader of the row resolves: `perf` on the server showed GetMultiXactIdMembers at 29%
- *    of PostgreSQL's CPU under 32 concurrent creates (10% under member adds). Writers now take a shared
- *    transaction-level advisory lock named after the directory (`roster_share_directory`, which then reads the
- *    model version with a fresh snapshot, so a model change that committed while it waited is seen); model
- *    changes and directory deletion take the same lock exclusively (`roster_lock_directory`) before locking the
- *    row, so they still wait for writers in flight and hold new ones back. Movers still serialise on the row
+ *    for them. PostgreSQL records concurrent lockers of a row as a multixact that every new locker copies and
+ *    every reader of the row resolves. It stayed cheap while only movers updated the row, but a writer that
+ *    upgrades its share to number its own events (2. below) made it the hot spot: `perf` on the server showed
+ *    GetMultiXactIdMembers at 29% of PostgreSQL's CPU under 32 concurrent creates that followed member adds.
+ *    Writers now take a shared transaction-level advisory lock named after the directory
+ *    (`roster_share_directory`, which then reads the model version with a fresh snapshot, so a model change
+ *    that committed while it waited is seen); model changes and directory deletion take the same lock
+ *    exclusively (`roster_lock_directory`) before locking the row, so they still wait for writers in flight and
+ *    hold new ones back. Movers still serialise on the row
  *    (FOR NO KEY UPDATE), which only they and model changes lock now.
  *
  * 2. Adding 100 members to a group wrote every event three more times through the queue (queue row, its index
