@@ -309,24 +309,32 @@ export async function selectMembers(
  */
 export function groupsJsonOf(scope: DirectoryScope, userId: Query): Query {
   return sql`coalesce((
-      with recursive reach(group_id, direct, path) as (
-        select m.group_id, true, array[m.group_id]
-        from scim_group_members m
-        where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
-          and m.member_id = ${userId}
-        union all
-        select m.group_id, false, reach.path || m.group_id
-        from reach
-        join scim_group_members m on m.organization_id = ${scope.organizationId}
-             and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
-        where not m.group_id = any(reach.path)
-      )
+      with recursive ${groupReach(scope, sql`m.member_id = ${userId}`)}
       select json_agg(json_build_object('group_id', g.id, 'display', g.display_name,
                                         'direct', d.direct) order by g.display_name)
       from (select group_id, bool_or(direct) as direct from reach group by group_id) d
       join scim_groups g on g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
            and g.id = d.group_id
     ), '[]'::json)`;
+}
+
+/**
+ * The recursive CTE `reach(user_id, group_id, direct, path)`: the groups the members matching `members` (a
+ * condition on `m.member_id`) belong to, directly or through nested groups, each walk stopping at a cycle.
+ */
+function groupReach(scope: DirectoryScope, members: Query): Query {
+  return sql`reach(user_id, group_id, direct, path) as (
+        select m.member_id, m.group_id, true, array[m.group_id]
+        from scim_group_members m
+        where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+          and ${members}
+        union all
+        select reach.user_id, m.group_id, false, reach.path || m.group_id
+        from reach
+        join scim_group_members m on m.organization_id = ${scope.organizationId}
+             and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
+        where not m.group_id = any(reach.path)
+      )`;
 }
 
 /** The groups of one user (see {@link groupsJsonOf}). */
@@ -356,18 +364,7 @@ export async function selectGroupsOfUsers(
   const rows = await query<{ user_id: string; groups: UserGroupRow[] }>(
     db,
     prepared(sql`
-    with recursive reach(user_id, group_id, direct, path) as (
-      select m.member_id, m.group_id, true, array[m.group_id]
-      from scim_group_members m
-      where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
-        and m.member_id = any(${userIds}::uuid[])
-      union all
-      select reach.user_id, m.group_id, false, reach.path || m.group_id
-      from reach
-      join scim_group_members m on m.organization_id = ${scope.organizationId}
-           and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
-      where not m.group_id = any(reach.path)
-    )
+    with recursive ${groupReach(scope, sql`m.member_id = any(${userIds}::uuid[])`)}
     select d.user_id,
            json_agg(json_build_object('group_id', g.id, 'display', g.display_name, 'direct', d.direct)
                     order by g.display_name) as groups

@@ -18,7 +18,7 @@ import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, pageTotal, planList } from './resource-list.js';
+import { cursorPage, decodeCursor, listFilter, pageTotal, planList } from './resource-list.js';
 import type { DirectoryModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 
@@ -174,11 +174,16 @@ export async function listGroups(
   loadMembers: boolean,
 ): Promise<GroupPage> {
   const keyset = decodeCursor(q);
-  const plan = planList(q, model.groups);
+  const filter = listFilter(q);
+  const plan = planList(q, model.groups, undefined, filter);
   const count = () =>
     q.filter ? store.countGroups(pool, scope, plan.where) : selectResourceCount(pool, scope, 'Group');
   if (q.count === 0) return { results: [], totalResults: await count() };
-  const fetched = await store.selectGroups(pool, scope, keyset ? planList(q, model.groups, keyset) : plan);
+  const fetched = await store.selectGroups(
+    pool,
+    scope,
+    keyset ? planList(q, model.groups, keyset, filter) : plan,
+  );
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   const members = loadMembers

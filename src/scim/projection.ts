@@ -13,7 +13,7 @@
  * it keeps whole (most of them, without parameters) are the input's own, so callers hand it resources they own
  * (the renderers build a fresh one per response) and do not mutate the output.
  */
-import { resolveAttribute, schemasOf } from './attributes.js';
+import { findSchema, resolveAttribute } from './attributes.js';
 import { COMMON_ATTRIBUTES } from './core-schemas.js';
 import type { AttributeDefinition, ResourceSchemas, SchemaDefinition } from './schema-model.js';
 
@@ -97,30 +97,39 @@ function compiled(schemas: ResourceSchemas, options: ProjectionOptions): Project
 // The resource's top level: the base schema's and the common attributes, each extension as one complex
 // attribute under its URN, and `schemas`, which is always returned.
 function compileRoot(schemas: ResourceSchemas, selection: Selection, mode: Mode): Projector {
-  const subs = new Map<string, Projector>();
-  for (const attribute of [...COMMON_ATTRIBUTES, ...schemas.core.attributes]) {
-    const name = attribute.name.toLowerCase();
-    if (!subs.has(name))
-      subs.set(name, compileValue(attribute, selection.children.get(attribute.name), mode));
-  }
-  for (const extension of schemas.extensions) {
-    const attribute = asAttribute(extension);
-    subs.set(
-      extension.id.toLowerCase(),
-      compileValue(attribute, selection.children.get(attribute.name), mode),
-    );
-  }
+  // Extension URNs contain ':', which no attribute name does, so the names cannot collide.
+  const attributes = [
+    ...COMMON_ATTRIBUTES,
+    ...schemas.core.attributes,
+    ...schemas.extensions.map(asAttribute),
+  ];
+  const subs = byName(attributes, (attribute) =>
+    compileValue(attribute, selection.children.get(attribute.name), mode),
+  );
   subs.set('schemas', KEEP);
   // A key no schema defines is treated as a simple attribute returned by default, which no parameter can name.
   return { kind: 'complex', subs, unknown: compileValue(undefined, undefined, mode), passThrough: true };
 }
 
+// Each definition's projector by lower-cased name (RFC 7643 §2.1); the first definition of a name wins, as in
+// `findAttribute`.
+function byName(
+  attributes: readonly AttributeDefinition[],
+  compile: (attribute: AttributeDefinition) => Projector,
+): Map<string, Projector> {
+  const projectors = new Map<string, Projector>();
+  for (const attribute of attributes) {
+    const name = attribute.name.toLowerCase();
+    if (!projectors.has(name)) projectors.set(name, compile(attribute));
+  }
+  return projectors;
+}
+
 function selectionOf(schemas: ResourceSchemas, names: readonly string[]): Selection {
   const root = emptySelection();
-  const extensions = new Map(schemasOf(schemas).map((s) => [s.id.toLowerCase(), s]));
   for (const name of names) {
     // A whole extension by its URN (RFC 7644 §3.10: the URN alone names the extension's complex attribute).
-    const extension = extensions.get(name.trim().toLowerCase());
+    const extension = findSchema(schemas, name);
     if (extension && extension !== schemas.core) {
       childOf(root, extension.id).whole = true;
       continue;
@@ -174,28 +183,19 @@ function compileValue(
   if (returned === 'never') return DROP;
   // RFC 7644 §3.4.2.5: excludedAttributes "SHALL have no effect" on `always` attributes.
   if (returned === 'always') return keepAll(definition);
-  if (mode === 'attributes') {
-    if (selection?.whole) return keepAll(definition);
-    // Not named itself, but a complex attribute may hold named sub-attributes (`name.givenName`).
-    return definition?.subAttributes
-      ? complex(
-          definition.subAttributes,
-          false,
-          (sub) => compileValue(sub, selection?.children.get(sub.name), mode),
-          DROP,
-        )
-      : DROP;
-  }
+  if (mode === 'attributes' && selection?.whole) return keepAll(definition);
   // RFC 7643 §2.4: `request` attributes appear in a query response only when `attributes` names them.
-  if (selection?.whole || returned === 'request') return DROP;
-  return definition?.subAttributes
-    ? complex(
-        definition.subAttributes,
-        true,
-        (sub) => compileValue(sub, selection?.children.get(sub.name), mode),
-        KEEP,
-      )
-    : KEEP;
+  if (mode === 'excludedAttributes' && (selection?.whole || returned === 'request')) return DROP;
+  // Not named itself, a complex attribute may still hold named sub-attributes (`name.givenName`). Under
+  // `attributes` only what is named survives; under exclusions what cannot be projected is kept as it is.
+  const inclusive = mode === 'excludedAttributes';
+  if (!definition?.subAttributes) return inclusive ? KEEP : DROP;
+  return complex(
+    definition.subAttributes,
+    inclusive,
+    (sub) => compileValue(sub, selection?.children.get(sub.name), mode),
+    inclusive ? KEEP : DROP,
+  );
 }
 
 // The attribute as a whole, still without sub-attributes that are never returned.
@@ -211,11 +211,7 @@ function complex(
   compileSub: (sub: AttributeDefinition) => Projector,
   unknown: Projector,
 ): Projector {
-  const subs = new Map<string, Projector>();
-  for (const sub of subAttributes) {
-    const name = sub.name.toLowerCase();
-    if (!subs.has(name)) subs.set(name, compileSub(sub));
-  }
+  const subs = byName(subAttributes, compileSub);
   const keepsEverything = passThrough && unknown === KEEP && [...subs.values()].every((p) => p === KEEP);
   return keepsEverything ? KEEP : { kind: 'complex', subs, unknown, passThrough };
 }
