@@ -150,6 +150,49 @@ describe('groups', () => {
     );
   });
 
+  test('User.groups through a cycle of nested groups, alike on GET, userName lookup, list page and PATCH', async () => {
+    const [a, b] = [await user('cycle.a'), await user('cycle.b')];
+    const group = async (displayName: string, members: { value: string; type?: string }[]) =>
+      (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName, members })).body.id as string;
+    // Gamma ∋ Beta ∋ Alpha ∋ Gamma: a cycle. a is in Alpha and Gamma directly, b in Beta.
+    const alpha = await group('Cycle Alpha', [{ value: a }]);
+    const beta = await group('Cycle Beta', [{ value: b }, { value: alpha, type: 'Group' }]);
+    const gamma = await group('Cycle Gamma', [{ value: a }, { value: beta, type: 'Group' }]);
+    expect((await patch(alpha, { op: 'add', path: 'members', value: [{ value: gamma }] })).status).toBe(200);
+    const expected = {
+      [a]: [
+        [alpha, 'direct'],
+        [beta, 'indirect'],
+        [gamma, 'direct'],
+      ],
+      [b]: [
+        [alpha, 'indirect'],
+        [beta, 'direct'],
+        [gamma, 'indirect'],
+      ],
+    };
+    const shown = (body: { groups?: { value: string; type: string; display: string }[] }) =>
+      (body.groups ?? []).map((g) => [g.value, g.type]);
+    for (const [id, name] of [
+      [a, 'cycle.a'],
+      [b, 'cycle.b'],
+    ] as const) {
+      // Ordered by display name on every path.
+      expect(shown((await scim.get(`/Users/${id}`)).body)).toEqual(expected[id]);
+      const byName = await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}`);
+      expect(shown(byName.body.Resources[0])).toEqual(expected[id]);
+      const patched = await scim.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'nickName', value: 'cyclist' }],
+      });
+      expect(shown(patched.body)).toEqual(expected[id]);
+    }
+    const page = await scim.get(
+      `/Users?filter=${encodeURIComponent('userName sw "cycle."')}&sortBy=userName`,
+    );
+    expect(page.body.Resources.map(shown)).toEqual([expected[a], expected[b]]);
+  });
+
   test('50 concurrent PATCHes adding different members to one group lose none', async () => {
     const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => user(`concurrent.${i}`)));
     const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Busy' })).body;

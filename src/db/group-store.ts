@@ -303,57 +303,75 @@ export async function selectMembers(
 }
 
 /**
- * The groups a user belongs to, directly or through nested groups (RFC 7643 §4.1.2 `groups`: "direct" or
- * "indirect"), as a JSON array expression over `userId` (usually a column of the outer query), so users and their
- * groups come back in one round trip. The walk follows the directory's group graph and stops at cycles.
+ * CTEs ending in `user_groups(user_id, groups)`: for each user `users` yields (a query selecting `id`), the groups
+ * it belongs to, directly or through nested groups (RFC 7643 §4.1.2 `groups`: "direct" or "indirect"), as a JSON
+ * array ordered by display name; users in no group are absent. Follows `with recursive`.
+ *
+ * Every membership lookup is an index probe by member id (`lateral ... offset 0` keeps the planner from turning
+ * it into a join), whatever the statistics say: a directory whose rows the statistics under-count (memberships
+ * just loaded, or a tenant outside the most-common-values list) was otherwise read whole, once per page and once
+ * per nesting level (105 ms for a page of 100 users in 20 groups each, 8 ms per GET by id). The nesting walk runs
+ * once per distinct group, not once per user and group, and stops at cycles.
  */
-export function groupsJsonOf(scope: DirectoryScope, userId: Query): Query {
-  return sql`coalesce((
-      with recursive ${groupReach(scope, sql`m.member_id = ${userId}`)}
-      select json_agg(json_build_object('group_id', g.id, 'display', g.display_name,
-                                        'direct', d.direct) order by g.display_name)
-      from (select group_id, bool_or(direct) as direct from reach group by group_id) d
-      join scim_groups g on g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
-           and g.id = d.group_id
-    ), '[]'::json)`;
-}
-
-/**
- * The recursive CTE `reach(user_id, group_id, direct, path)`: the groups the members matching `members` (a
- * condition on `m.member_id`) belong to, directly or through nested groups, each walk stopping at a cycle.
- */
-function groupReach(scope: DirectoryScope, members: Query): Query {
-  return sql`reach(user_id, group_id, direct, path) as (
-        select m.member_id, m.group_id, true, array[m.group_id]
-        from scim_group_members m
-        where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
-          and ${members}
+function userGroupsOf(scope: DirectoryScope, users: Query): Query {
+  const { organizationId: org, directoryId: dir } = scope;
+  return sql`direct as (
+        select u.id as user_id, d.group_id
+        from (${users}) u
+        cross join lateral (
+          select m.group_id from scim_group_members m
+          where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_id = u.id
+          offset 0) d
+      ),
+      up(start_id, group_id, path) as (
+        select s.group_id, s.group_id, array[s.group_id] from (select distinct group_id from direct) s
         union all
-        select reach.user_id, m.group_id, false, reach.path || m.group_id
-        from reach
-        join scim_group_members m on m.organization_id = ${scope.organizationId}
-             and m.directory_id = ${scope.directoryId} and m.member_id = reach.group_id
-        where not m.group_id = any(reach.path)
+        select up.start_id, p.group_id, up.path || p.group_id
+        from up
+        cross join lateral (
+          select m.group_id from scim_group_members m
+          where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_type = 'Group'
+            and m.member_id = up.group_id
+          offset 0) p
+        where not p.group_id = any(up.path)
+      ),
+      reach as (
+        select d.user_id, up.group_id, bool_or(up.group_id = d.group_id) as direct
+        from direct d join up on up.start_id = d.group_id
+        group by d.user_id, up.group_id
+      ),
+      user_groups as (
+        select r.user_id,
+               json_agg(json_build_object('group_id', g.id, 'display', g.display_name, 'direct', r.direct)
+                        order by g.display_name) as groups
+        from reach r
+        join scim_groups g on g.organization_id = ${org} and g.directory_id = ${dir} and g.id = r.group_id
+        group by r.user_id
       )`;
 }
 
-/** The groups of one user (see {@link groupsJsonOf}). */
+/**
+ * A statement returning the rows of `found` (a CTE over `scim_users r`, e.g. users by id) with their groups as
+ * `groups` (see {@link userGroupsOf}), so users and their groups come back in one round trip.
+ */
+export function withGroupsOf(scope: DirectoryScope, found: Query): Query {
+  return sql`with recursive found as (${found}),
+      ${userGroupsOf(scope, sql`select id from found`)}
+    select f.*, coalesce(ug.groups, '[]'::json) as groups
+    from found f left join user_groups ug on ug.user_id = f.id`;
+}
+
+/** The groups of one user (see {@link userGroupsOf}). */
 export async function selectGroupsOfUser(
   db: Executor,
   scope: DirectoryScope,
   userId: string,
 ): Promise<UserGroupRow[]> {
-  const row = await queryOne<{ groups: UserGroupRow[] }>(
-    db,
-    prepared(sql`select ${groupsJsonOf(scope, sql`${userId}::uuid`)} as groups`),
-  );
-  return row?.groups ?? [];
+  return (await selectGroupsOfUsers(db, scope, [userId])).get(userId) ?? [];
 }
 
 /**
- * The groups of many users at once (a page of a list), keyed by user id; users in no group are absent. The walk
- * runs for the whole set (one pass over memberships per nesting level), not per user: a per-user walk planned on
- * stale statistics (a bulk of memberships just added) scanned the membership table once per user. A prepared
+ * The groups of many users at once (a page of a list), keyed by user id; users in no group are absent. A prepared
  * statement: its plan does not depend on which users are asked for.
  */
 export async function selectGroupsOfUsers(
@@ -363,15 +381,8 @@ export async function selectGroupsOfUsers(
 ): Promise<Map<string, UserGroupRow[]>> {
   const rows = await query<{ user_id: string; groups: UserGroupRow[] }>(
     db,
-    prepared(sql`
-    with recursive ${groupReach(scope, sql`m.member_id = any(${userIds}::uuid[])`)}
-    select d.user_id,
-           json_agg(json_build_object('group_id', g.id, 'display', g.display_name, 'direct', d.direct)
-                    order by g.display_name) as groups
-    from (select user_id, group_id, bool_or(direct) as direct from reach group by user_id, group_id) d
-    join scim_groups g on g.organization_id = ${scope.organizationId}
-         and g.directory_id = ${scope.directoryId} and g.id = d.group_id
-    group by d.user_id`),
+    prepared(sql`with recursive ${userGroupsOf(scope, sql`select unnest(${userIds}::uuid[]) as id`)}
+      select user_id, groups from user_groups`),
   );
   return new Map(rows.map((r) => [r.user_id, r.groups]));
 }

@@ -4,7 +4,7 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
-import { type UserGroupRow, groupsJsonOf, selectGroupsOfUsers } from './group-store.js';
+import { type UserGroupRow, selectGroupsOfUsers, withGroupsOf } from './group-store.js';
 import { uniquely } from './pg-errors.js';
 
 export interface UserRow {
@@ -225,9 +225,14 @@ export async function selectUsersWithGroups(
 ): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
   return query<UserRow & { groups: UserGroupRow[] }>(
     db,
-    prepared(sql`select ${USER_COLUMNS}, ${groupsJsonOf(scope, sql`r.id`)} as groups from scim_users r
-        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and r.id = any(${ids}::uuid[])`),
+    prepared(
+      withGroupsOf(
+        scope,
+        sql`select ${USER_COLUMNS} from scim_users r
+            where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+              and r.id = any(${ids}::uuid[])`,
+      ),
+    ),
   );
 }
 
@@ -243,11 +248,15 @@ export async function selectUsersByUserNames(
 ): Promise<(UserRow & { groups: UserGroupRow[]; user_name_key: string })[]> {
   return query<UserRow & { groups: UserGroupRow[]; user_name_key: string }>(
     db,
-    prepared(sql`select ${USER_COLUMNS}, k.name as user_name_key,
-               ${groupsJsonOf(scope, sql`r.id`)} as groups
-        from unnest(${userNames}::text[]) as k(name)
-        join scim_users r on r.organization_id = ${scope.organizationId}
-             and r.directory_id = ${scope.directoryId} and lower(r.user_name) = lower(k.name)`),
+    prepared(
+      withGroupsOf(
+        scope,
+        sql`select ${USER_COLUMNS}, k.name as user_name_key
+            from unnest(${userNames}::text[]) as k(name)
+            join scim_users r on r.organization_id = ${scope.organizationId}
+                 and r.directory_id = ${scope.directoryId} and lower(r.user_name) = lower(k.name)`,
+      ),
+    ),
   );
 }
 
