@@ -19,6 +19,12 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const SCALES = (process.env.BENCH_SCALES ?? '10000').split(',').map(Number);
 const GROUPS = 50;
+/** Reads measured a second time once the member adds have put users in groups (`User.groups` is then non-empty). */
+const IN_GROUPS = [
+  'GET /Users/{id}',
+  'filter userName eq',
+  'filter name.familyName sw, sortBy userName, count=100',
+];
 
 interface WrkResult {
   workload: string;
@@ -119,14 +125,19 @@ export async function wrkBench(): Promise<void> {
       ).rows;
       writeFileSync(path.join(scratch, 'ids'), sample.map((r) => r.id).join('\n'));
       writeFileSync(path.join(scratch, 'names'), sample.map((r) => r.user_name).join('\n'));
-      for (const [workload, script] of Object.entries(SCRIPTS)) {
-        if (workload.startsWith('PATCH /Groups')) await freshGroups(target, scratch, scale);
-        const result = runWrk(target, scratch, workload, script(scratch));
+      const run = (workload: string, script: string) => {
+        const result = runWrk(target, scratch, workload, script);
         results.push({ scale, ...result });
         console.log(
-          `${`${workload} @${scale}`.padEnd(60)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors)`,
+          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors)`,
         );
+      };
+      for (const [workload, script] of Object.entries(SCRIPTS)) {
+        if (workload.startsWith('PATCH /Groups')) await freshGroups(target, scratch, scale);
+        run(workload, script(scratch));
       }
+      // The member adds left most sampled users in several groups: the reads again, now walking memberships.
+      for (const workload of IN_GROUPS) run(`${workload}, users in groups`, SCRIPTS[workload]!(scratch));
     }
     writeResults('wrk', { connections: CONNECTIONS, threads: 2, seconds: SECONDS, scales: SCALES, results });
   } finally {
