@@ -11,6 +11,7 @@ import pg from 'pg';
 import sqlTag, { type Sql as Query, empty, join, raw } from 'sql-template-tag';
 import type { Logger } from '../shared/logger.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
+import { types } from './timestamps.js';
 
 export { empty, join, raw, type Query };
 export const sql = sqlTag;
@@ -49,6 +50,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
     options: '-c jit=off',
+    types,
   };
   if (!options.databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, database: 'roster', log });
