@@ -299,3 +299,58 @@ describe('paging', () => {
     expect((await scim.post('/.search', { filter: 'nosuch eq "x"' })).status).toBe(400);
   });
 });
+
+describe('list pages render what GET by id renders', () => {
+  test('with groups, a manager, escapes and non-ASCII text, on index and cursor pages', async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    const created = async (body: Record<string, unknown>) => {
+      const res = await own.post('/Users', body);
+      expect(res.status, res.text).toBe(201);
+      return res.body.id as string;
+    };
+    const boss = await created(userBody('render.boss'));
+    const odd = await created(
+      userBody('render.odd', {
+        displayName: 'Zoë "Z" \\ Ångström 👩‍💻\nline\ttab',
+        nickName: '</script>\u2028',
+      }),
+    );
+    const managed = await created({
+      ...userBody('render.managed'),
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      [ENTERPRISE]: { department: 'Ops', manager: { value: boss } },
+    });
+    await own.post('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Render "Crew"',
+      members: [{ value: odd }, { value: managed }],
+    });
+    const byId = new Map<string, unknown>();
+    for (const id of [boss, odd, managed]) byId.set(id, (await own.get(`/Users/${id}`)).body);
+    const page = await own.get(
+      `/Users?filter=${encodeURIComponent('userName sw "render."')}&sortBy=userName`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
+    expect(page.body).toMatchObject({ totalResults: 3, itemsPerPage: 3, startIndex: 1 });
+    expect(page.body.Resources).toEqual([byId.get(boss), byId.get(managed), byId.get(odd)]);
+    expect(page.body.Resources[1][ENTERPRISE].manager.$ref).toBe(`${own.base}/Users/${boss}`);
+    expect(page.body.Resources[2].groups[0].display).toBe('Render "Crew"');
+    const first = await own.get('/Users?count=2&cursor=');
+    const second = await own.get(`/Users?count=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    const byIdOrder = (list: { id: string }[]) => [...list].sort((x, y) => x.id.localeCompare(y.id));
+    expect(byIdOrder([...first.body.Resources, ...second.body.Resources])).toEqual(
+      byIdOrder([...byId.values()] as { id: string }[]),
+    );
+    expect(second.body.previousCursor).toEqual(expect.any(String));
+    const empty = await own.get(`/Users?filter=${encodeURIComponent('userName sw "nobody"')}`);
+    expect(empty.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 0,
+      itemsPerPage: 0,
+      startIndex: 1,
+      Resources: [],
+    });
+  });
+});

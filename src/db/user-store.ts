@@ -17,6 +17,11 @@ export interface UserRow {
   updated_at: Date;
 }
 
+/** A user row whose resource is the stored JSON text, for responses that copy it unchanged. */
+export interface UserJsonRow extends Omit<UserRow, 'resource' | 'app_attributes'> {
+  resource_json: string;
+}
+
 type Resource = Record<string, unknown>;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -35,6 +40,7 @@ function hotColumns(resource: Resource) {
 }
 
 const USER_COLUMNS = sql`r.id, r.resource, r.app_attributes, r.version, r.created_at, r.updated_at`;
+const USER_JSON_COLUMNS = sql`r.id, r.resource::text as resource_json, r.version, r.created_at, r.updated_at`;
 
 export async function insertUser(
   db: Executor,
@@ -271,22 +277,50 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
   return rows.length > 0;
 }
 
+type PageQuery = {
+  where: Query;
+  orderBy: Query;
+  offset: number;
+  limit: number;
+  keyLookup?: object | undefined;
+};
+
 /**
  * A page of users matching `where` (a compiled filter over alias `r`), ordered by `orderBy`. With `withGroups`,
  * each row carries its groups (direct and indirect); otherwise `groups` is empty.
  */
-export async function selectUsers(
+export function selectUsers(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: object | undefined },
+  page: PageQuery,
   withGroups: boolean,
 ): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
-  const q = sql`select ${USER_COLUMNS} from scim_users r
+  return selectPage<UserRow>(db, scope, page, withGroups, USER_COLUMNS);
+}
+
+/** {@link selectUsers} with each resource as its stored JSON text (no parse, for responses that copy it). */
+export function selectUserJsons(
+  db: Executor,
+  scope: DirectoryScope,
+  page: PageQuery,
+  withGroups: boolean,
+): Promise<(UserJsonRow & { groups: UserGroupRow[] })[]> {
+  return selectPage<UserJsonRow>(db, scope, page, withGroups, USER_JSON_COLUMNS);
+}
+
+async function selectPage<R extends { id: string }>(
+  db: Executor,
+  scope: DirectoryScope,
+  page: PageQuery,
+  withGroups: boolean,
+  columns: Query,
+): Promise<(R & { groups: UserGroupRow[] })[]> {
+  const q = sql`select ${columns} from scim_users r
       where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
         and (${page.where})
       order by ${page.orderBy}
       offset ${page.offset} limit ${page.limit}`;
-  const rows = await query<UserRow>(db, page.keyLookup !== undefined ? prepared(q) : q);
+  const rows = await query<R>(db, page.keyLookup !== undefined ? prepared(q) : q);
   const groups =
     withGroups && rows.length > 0
       ? await selectGroupsOfUsers(

@@ -29,6 +29,7 @@ import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
 import {
   type KeyLookup,
+  type ListPlan,
   cursorPage,
   decodeCursor,
   keyLookupIn,
@@ -290,21 +291,57 @@ export async function deleteUser(
   });
 }
 
-export interface UserPage {
-  readonly results: readonly UserResult[];
+export interface UserPage<T = UserResult> {
+  readonly results: readonly T[];
   readonly totalResults: number;
   readonly nextCursor?: string;
   readonly previousCursor?: string;
 }
 
+/** A listed user whose resource is its stored JSON text (see {@link listUserJsons}). */
+export interface UserJsonResult {
+  readonly row: store.UserJsonRow;
+  readonly groups: readonly GroupRef[];
+}
+
 /** `withGroups: false` skips the membership walk when the response will not show `groups`. */
-export async function listUsers(
+export function listUsers(
   pool: Pool,
   scope: DirectoryScope,
   model: DirectoryModel,
   q: ListQuery,
   withGroups = true,
 ): Promise<UserPage> {
+  return listPage(pool, scope, model, q, withGroups, store.selectUsers);
+}
+
+/**
+ * {@link listUsers} with each page row's resource as the stored JSON text, for responses that copy it unchanged;
+ * the result of a `userName eq` lookup (shared with GET by id) comes parsed.
+ */
+export function listUserJsons(
+  pool: Pool,
+  scope: DirectoryScope,
+  model: DirectoryModel,
+  q: ListQuery,
+  withGroups: boolean,
+): Promise<UserPage<UserResult | UserJsonResult>> {
+  return listPage(pool, scope, model, q, withGroups, store.selectUserJsons);
+}
+
+async function listPage<R extends { id: string }>(
+  pool: Pool,
+  scope: DirectoryScope,
+  model: DirectoryModel,
+  q: ListQuery,
+  withGroups: boolean,
+  select: (
+    db: Pool,
+    scope: DirectoryScope,
+    page: ListPlan,
+    withGroups: boolean,
+  ) => Promise<(R & { groups: UserGroupRow[] })[]>,
+): Promise<UserPage<UserResult | { row: R; groups: readonly GroupRef[] }>> {
   const filter = listFilter(q);
   const userName = userNameLookup(q, keyLookupIn(q, filter, model.users));
   if (userName !== undefined) {
@@ -318,7 +355,7 @@ export async function listUsers(
   const count = () =>
     q.filter ? store.countUsers(pool, scope, plan.where) : selectResourceCount(pool, scope, 'User');
   if (q.count === 0) return { results: [], totalResults: await count() };
-  const fetched = await store.selectUsers(
+  const fetched = await select(
     pool,
     scope,
     keyset ? planList(q, model.users, keyset, filter) : plan,
@@ -327,7 +364,8 @@ export async function listUsers(
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   return {
-    results: rows.map(({ groups, ...row }) => ({ row, groups: groups.map(toGroupRef) })),
+    // The row keeps its `groups` (renderers do not read it) rather than being copied without it.
+    results: rows.map((row) => ({ row, groups: row.groups.map(toGroupRef) })),
     totalResults,
     ...cursors,
   };

@@ -87,8 +87,8 @@ export function parseListQuery(input: Raw, limits: PagingLimits): ListQuery {
   };
 }
 
-export interface ListPage {
-  resources: Record<string, unknown>[];
+export interface ListPage<R = Record<string, unknown>> {
+  resources: R[];
   totalResults: number;
   startIndex?: number;
   nextCursor?: string;
@@ -105,6 +105,17 @@ export function toListResponse(page: ListPage): Record<string, unknown> {
     ...(page.previousCursor !== undefined ? { previousCursor: page.previousCursor } : {}),
     Resources: page.resources,
   };
+}
+
+/** {@link toListResponse} as JSON text, around resources that already are JSON text. */
+export function toListResponseJson(page: ListPage<string>): string {
+  const { resources, ...rest } = page;
+  // `Resources` comes last: the envelope's text ends with `[]}`, which the resources go into.
+  const envelope = JSON.stringify({
+    ...toListResponse({ ...rest, resources: [] }),
+    itemsPerPage: resources.length,
+  });
+  return `${envelope.slice(0, -2)}${resources.join(',')}]}`;
 }
 
 /** Splits `a,b[c eq "x,y"],d` on the commas outside brackets and quotes. */

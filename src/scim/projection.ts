@@ -60,6 +60,31 @@ export function projectResource(
 }
 
 /**
+ * Whether these parameters return a resource exactly as stored, so a renderer may copy its stored JSON instead of
+ * parsing and projecting it: true when every attribute is kept whole, apart from those listed in `neverStored`
+ * (attributes that are `returned: never` and never written into a stored resource, like `password`).
+ */
+export function keepsStoredResource(
+  schemas: ResourceSchemas,
+  options: ProjectionOptions,
+  neverStored: ReadonlySet<string>,
+): boolean {
+  const root = compiled(schemas, options);
+  let known = keepsStored.get(root);
+  if (known === undefined) {
+    known =
+      root.kind === 'keep' ||
+      (root.kind === 'complex' &&
+        root.passThrough &&
+        root.unknown === KEEP &&
+        [...root.subs].every(([name, p]) => p === KEEP || neverStored.has(name)));
+    keepsStored.set(root, known);
+  }
+  return known;
+}
+const keepsStored = new WeakMap<Projector, boolean>();
+
+/**
  * Splits an `attributes` or `excludedAttributes` query value (RFC 7644 §3.9: comma-separated) into paths.
  * Blanks around names are dropped, including a `+` left over from form encoding.
  */

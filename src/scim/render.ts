@@ -31,7 +31,7 @@ export function etagOf(version: number): string {
   return `W/"${version}"`;
 }
 
-function meta(row: StoredResource, resourceType: 'User' | 'Group', location: string) {
+function meta(row: Omit<StoredResource, 'resource'>, resourceType: 'User' | 'Group', location: string) {
   return {
     resourceType,
     created: row.created_at.toISOString(),
@@ -39,6 +39,16 @@ function meta(row: StoredResource, resourceType: 'User' | 'Group', location: str
     location,
     version: etagOf(row.version),
   };
+}
+
+/** RFC 7643 §4.1.2: `User.groups` as rendered. */
+function groupsOf(groups: readonly GroupRef[], baseUrl: string) {
+  return groups.map((g) => ({
+    value: g.value,
+    $ref: `${baseUrl}/Groups/${g.value}`,
+    display: g.display,
+    type: g.type,
+  }));
 }
 
 /** `baseUrl` is the directory's SCIM base, e.g. `https://roster.example.com/scim/v2/<directoryId>`. */
@@ -52,18 +62,27 @@ export function toScimUser(row: StoredResource, groups: readonly GroupRef[], bas
     schemas,
     id: row.id,
     ...rest,
-    ...(groups.length > 0
-      ? {
-          groups: groups.map((g) => ({
-            value: g.value,
-            $ref: `${baseUrl}/Groups/${g.value}`,
-            display: g.display,
-            type: g.type,
-          })),
-        }
-      : {}),
+    ...(groups.length > 0 ? { groups: groupsOf(groups, baseUrl) } : {}),
     meta: meta(row, 'User', `${baseUrl}/Users/${row.id}`),
   };
+}
+
+/**
+ * {@link toScimUser} as JSON text, built around the stored resource's JSON (`resource_json`, an object PostgreSQL
+ * wrote) without parsing it; undefined when the resource needs rewriting first (an enterprise `manager`, whose
+ * `$ref` is written at render time), so the caller renders it from the parsed resource.
+ */
+export function toScimUserJson(
+  row: Omit<StoredResource, 'resource'> & { resource_json: string },
+  groups: readonly GroupRef[],
+  baseUrl: string,
+): string | undefined {
+  const stored = row.resource_json;
+  if (stored.includes('"manager"') || !stored.startsWith('{') || !stored.endsWith('}')) return undefined;
+  const inner = stored.slice(1, -1).trim();
+  const groupsJson = groups.length > 0 ? `,"groups":${JSON.stringify(groupsOf(groups, baseUrl))}` : '';
+  const metaJson = JSON.stringify(meta(row, 'User', `${baseUrl}/Users/${row.id}`));
+  return `{"id":${JSON.stringify(row.id)}${inner ? `,${inner}` : ''}${groupsJson},"meta":${metaJson}}`;
 }
 
 export function toScimGroup(
