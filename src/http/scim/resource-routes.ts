@@ -168,10 +168,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const page = await users.listUsers(pool, scope, model(request), q, shows('groups', q));
     return toListResponse({
       resources: page.results.map((r) => renderUser(request, r, q)),
-      totalResults: page.totalResults,
-      ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      ...(page.previousCursor ? { previousCursor: page.previousCursor } : {}),
+      ...pageFields(q, page),
     });
   };
   /**
@@ -190,10 +187,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
         : JSON.stringify(renderUser(request, { row, groups }, q));
     return toListResponseJson({
       resources: page.results.map(json),
-      totalResults: page.totalResults,
-      ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      ...(page.previousCursor ? { previousCursor: page.previousCursor } : {}),
+      ...pageFields(q, page),
     });
   };
   app.get('/:directoryId/Users', (request) =>
@@ -242,10 +236,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const page = await groups.listGroups(pool, scope, model(request), q, wantsMembers(q));
     return toListResponse({
       resources: page.results.map((r) => renderGroup(request, r, q)),
-      totalResults: page.totalResults,
-      ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      ...(page.previousCursor ? { previousCursor: page.previousCursor } : {}),
+      ...pageFields(q, page),
     });
   };
   app.get('/:directoryId/Groups', (request) =>
@@ -268,6 +259,19 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
       startIndex: q.startIndex ?? 1,
     });
   });
+}
+
+/** A list response's fields besides its resources (RFC 7644 §3.4.2; cursors per RFC 9865). */
+function pageFields(
+  q: ListQuery,
+  page: { totalResults: number; nextCursor?: string; previousCursor?: string },
+) {
+  return {
+    totalResults: page.totalResults,
+    ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    ...(page.previousCursor ? { previousCursor: page.previousCursor } : {}),
+  };
 }
 
 /** RFC 7644 §3.4.3: a SearchRequest body; its `schemas` is not enforced (clients omit it). */
