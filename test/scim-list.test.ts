@@ -353,4 +353,49 @@ describe('list pages render what GET by id renders', () => {
       Resources: [],
     });
   });
+  test('nested groups: direct and indirect, in display-name order, shared by users on one page', async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    const user = async (name: string) => (await own.post('/Users', userBody(name))).body.id as string;
+    const group = async (displayName: string, members: string[]) => {
+      const res = await own.post('/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName,
+        members: members.map((value) => ({ value })),
+      });
+      expect(res.status, res.text).toBe(201);
+      return res.body.id as string;
+    };
+    const [u1, u2, u3] = [await user('nest.a'), await user('nest.b'), await user('nest.c')];
+    // u1 is in "Émile" and "alpha" directly; both are in "Bravo", which is in "charlie", which u1 is also in
+    // directly (so it is direct for u1, indirect for u2). u2 is in "Bravo" only; u3 in nothing.
+    const emile = await group('Émile', [u1]);
+    const alpha = await group('alpha', [u1]);
+    const bravo = await group('Bravo', [emile, alpha, u2]);
+    const charlie = await group('charlie', [bravo, u1]);
+    const byId = new Map<string, unknown>();
+    for (const id of [u1, u2, u3]) byId.set(id, (await own.get(`/Users/${id}`)).body);
+    const page = await own.get(`/Users?filter=${encodeURIComponent('userName sw "nest."')}&sortBy=userName`);
+    expect(page.body.Resources).toEqual([byId.get(u1), byId.get(u2), byId.get(u3)]);
+    const refs = (body: { groups?: { value: string; type: string }[] }) =>
+      (body.groups ?? []).map((g) => `${g.value}:${g.type}`).sort();
+    expect(refs(page.body.Resources[0])).toEqual(
+      [`${emile}:direct`, `${alpha}:direct`, `${bravo}:indirect`, `${charlie}:direct`].sort(),
+    );
+    expect(refs(page.body.Resources[1])).toEqual([`${bravo}:direct`, `${charlie}:indirect`].sort());
+    expect(page.body.Resources[2].groups).toBeUndefined();
+    const cursor = await own.get(
+      `/Users?count=10&cursor=&filter=${encodeURIComponent('userName sw "nest."')}`,
+    );
+    const byIdOrder = (list: { id: string }[]) => [...list].sort((x, y) => x.id.localeCompare(y.id));
+    expect(byIdOrder(cursor.body.Resources)).toEqual(byIdOrder([...byId.values()] as { id: string }[]));
+    // A group deleted since disappears from every member's groups, including the indirect ones it carried.
+    expect((await own.delete(`/Groups/${bravo}`)).status).toBe(204);
+    const after = await own.get(`/Users?filter=${encodeURIComponent('userName sw "nest."')}&sortBy=userName`);
+    expect(refs(after.body.Resources[0])).toEqual(
+      [`${emile}:direct`, `${alpha}:direct`, `${charlie}:direct`].sort(),
+    );
+    expect(after.body.Resources[1].groups).toBeUndefined();
+    expect(after.body.Resources[0]).toEqual((await own.get(`/Users/${u1}`)).body);
+  });
 });

@@ -350,6 +350,92 @@ function userGroupsOf(scope: DirectoryScope, users: Query): Query {
       )`;
 }
 
+/** A group reached from a start group (see {@link selectGroupsAbove}). */
+export interface ReachedGroup {
+  readonly group_id: string;
+  readonly display: string;
+  /** Its place among all the groups of the answer in display-name order (the database's collation). */
+  readonly rank: number;
+}
+
+/**
+ * For each of `groupIds`, the groups it reaches: itself and every group it is nested in, directly or further up
+ * (stopping at cycles), keyed by start group; groups that no longer exist are absent. A page of users is answered
+ * from its users' direct group ids (read with the page) and this walk over the distinct groups among them, so the
+ * walk's size is the page's groups, not users times groups: a cursor page of 1,000 users in 50 groups each walked
+ * and serialized 50,000 rows. Every lookup is an index probe (see {@link userGroupsOf}); a prepared statement.
+ */
+export async function selectGroupsAbove(
+  db: Executor,
+  scope: DirectoryScope,
+  groupIds: readonly string[],
+): Promise<Map<string, ReachedGroup[]>> {
+  const { organizationId: org, directoryId: dir } = scope;
+  const rows = await query<ReachedGroup & { start_id: string }>(
+    db,
+    prepared(sql`with recursive up(start_id, group_id, path) as (
+          select s.id, s.id, array[s.id] from unnest(${groupIds}::uuid[]) as s(id)
+          union all
+          select up.start_id, p.group_id, up.path || p.group_id
+          from up
+          cross join lateral (
+            select m.group_id from scim_group_members m
+            where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_type = 'Group'
+              and m.member_id = up.group_id
+            offset 0) p
+          where not p.group_id = any(up.path)
+        ),
+        reach as (select distinct start_id, group_id from up)
+        select r.start_id, r.group_id, g.display_name as display,
+               (dense_rank() over (order by g.display_name))::int as rank
+        from reach r
+        cross join lateral (
+          select g.display_name from scim_groups g
+          where g.organization_id = ${org} and g.directory_id = ${dir} and g.id = r.group_id
+          offset 0) g`),
+  );
+  const above = new Map<string, ReachedGroup[]>();
+  for (const { start_id, ...group } of rows) {
+    const reached = above.get(start_id);
+    if (reached) reached.push(group);
+    else above.set(start_id, [group]);
+  }
+  return above;
+}
+
+/**
+ * The groups of users whose direct groups are `directOf[i]`, given the walk above those groups
+ * ({@link selectGroupsAbove}): what {@link userGroupsOf} answers, in the same order. Rows are shared between users.
+ */
+export function groupsOfDirect(
+  directOf: readonly (readonly string[])[],
+  above: ReadonlyMap<string, readonly ReachedGroup[]>,
+): UserGroupRow[][] {
+  const ranks = new Map<string, number>();
+  const shared = new Map<string, UserGroupRow>();
+  const rowOf = (group: ReachedGroup, direct: boolean): UserGroupRow => {
+    const key = `${direct ? 'd' : 'i'}${group.group_id}`;
+    let row = shared.get(key);
+    if (!row) shared.set(key, (row = { group_id: group.group_id, display: group.display, direct }));
+    return row;
+  };
+  return directOf.map((direct) => {
+    if (direct.length === 0) return [];
+    const found = new Map<string, UserGroupRow>();
+    for (const id of direct) {
+      const self = above.get(id)?.find((g) => g.group_id === id);
+      if (self) found.set(id, rowOf(self, true));
+    }
+    for (const id of direct) {
+      for (const group of above.get(id) ?? []) {
+        ranks.set(group.group_id, group.rank);
+        if (!found.has(group.group_id)) found.set(group.group_id, rowOf(group, false));
+      }
+    }
+    return [...found.values()].sort((a, b) => ranks.get(a.group_id)! - ranks.get(b.group_id)!);
+  });
+}
+
 /**
  * A statement returning the rows of `found` (a CTE over `scim_users r`, e.g. users by id) with their groups as
  * `groups` (see {@link userGroupsOf}), so users and their groups come back in one round trip.

@@ -63,6 +63,31 @@ export function parseTimestamptz(text: string): Date | number {
   return Number.isNaN(result.getTime()) ? generic(text) : result;
 }
 
+/**
+ * A `timestamptz`'s text as `Date.prototype.toISOString` writes it (`2026-11-23T00:52:35.168Z`), for responses that
+ * take it straight from the database's text: in UTC (offset `+00`) that is a rearrangement of the characters; any
+ * other shape goes through {@link parseTimestamptz}, so the two always agree.
+ */
+export function isoOfTimestamptz(text: string): string {
+  if (
+    text.length >= 22 &&
+    text.endsWith('+00') &&
+    text[4] === '-' &&
+    text[7] === '-' &&
+    text[10] === ' ' &&
+    text[13] === ':' &&
+    text[16] === ':' &&
+    text[0] !== '0' &&
+    (text.length === 22 || text[19] === '.')
+  ) {
+    const fraction = text.length === 22 ? '' : text.slice(20, Math.min(23, text.length - 3));
+    if (/^\d*$/.test(fraction)) {
+      return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction.padEnd(3, '0')}Z`;
+    }
+  }
+  return new Date(parseTimestamptz(text)).toISOString();
+}
+
 /** The driver's type parsers with {@link parseTimestamptz} for `timestamptz` (text format). */
 export const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -4,8 +4,9 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
-import { type UserGroupRow, selectGroupsOfUsers, withGroupsOf } from './group-store.js';
+import { type UserGroupRow, groupsOfDirect, selectGroupsAbove, withGroupsOf } from './group-store.js';
 import { uniquely } from './pg-errors.js';
+import { isoOfTimestamptz } from './timestamps.js';
 
 export interface UserRow {
   id: string;
@@ -17,9 +18,16 @@ export interface UserRow {
   updated_at: Date;
 }
 
-/** A user row whose resource is the stored JSON text, for responses that copy it unchanged. */
-export interface UserJsonRow extends Omit<UserRow, 'resource' | 'app_attributes'> {
+/**
+ * A user row as responses that copy it read it: the resource as its stored JSON text, the timestamps as ISO 8601
+ * text (`Date.prototype.toISOString`'s), neither parsed.
+ */
+export interface UserJsonRow {
+  id: string;
   resource_json: string;
+  version: number;
+  created: string;
+  last_modified: string;
 }
 
 type Resource = Record<string, unknown>;
@@ -40,7 +48,9 @@ function hotColumns(resource: Resource) {
 }
 
 const USER_COLUMNS = sql`r.id, r.resource, r.app_attributes, r.version, r.created_at, r.updated_at`;
-const USER_JSON_COLUMNS = sql`r.id, r.resource::text as resource_json, r.version, r.created_at, r.updated_at`;
+// Timestamps as text (what the driver receives anyway), turned into ISO text without a Date in between.
+const USER_JSON_COLUMNS = sql`r.id, r.resource::text as resource_json, r.version, r.created_at::text as created,
+  r.updated_at::text as last_modified`;
 
 export async function insertUser(
   db: Executor,
@@ -285,61 +295,95 @@ type PageQuery = {
   keyLookup?: object | undefined;
 };
 
+/** A page of users, and the list's total when it was asked for (see {@link selectUsers}). */
+export interface UserPageRows<R> {
+  readonly rows: (R & { groups: UserGroupRow[] })[];
+  /** The value of the `total` query; undefined when none was given or the page is empty. */
+  readonly total?: number | undefined;
+}
+
 /**
  * A page of users matching `where` (a compiled filter over alias `r`), ordered by `orderBy`. With `withGroups`,
- * each row carries its groups (direct and indirect); otherwise `groups` is empty.
+ * each row carries its groups (direct and indirect); otherwise `groups` is empty. `total` (a query of one row and
+ * column `n`, e.g. {@link userCount}) is answered by the same statement.
  */
 export function selectUsers(
   db: Executor,
   scope: DirectoryScope,
   page: PageQuery,
   withGroups: boolean,
-): Promise<(UserRow & { groups: UserGroupRow[] })[]> {
-  return selectPage<UserRow>(db, scope, page, withGroups, USER_COLUMNS);
+  total?: Query,
+): Promise<UserPageRows<UserRow>> {
+  return selectPage<UserRow>(db, scope, page, withGroups, USER_COLUMNS, total);
 }
 
 /** {@link selectUsers} with each resource as its stored JSON text (no parse, for responses that copy it). */
-export function selectUserJsons(
+export async function selectUserJsons(
   db: Executor,
   scope: DirectoryScope,
   page: PageQuery,
   withGroups: boolean,
-): Promise<(UserJsonRow & { groups: UserGroupRow[] })[]> {
-  return selectPage<UserJsonRow>(db, scope, page, withGroups, USER_JSON_COLUMNS);
+  total?: Query,
+): Promise<UserPageRows<UserJsonRow>> {
+  const fetched = await selectPage<UserJsonRow>(db, scope, page, withGroups, USER_JSON_COLUMNS, total);
+  for (const row of fetched.rows) {
+    row.created = isoOfTimestamptz(row.created);
+    row.last_modified = isoOfTimestamptz(row.last_modified);
+  }
+  return fetched;
 }
 
+/**
+ * The page and the total come back from one statement (a filtered page was three round trips: page, count,
+ * groups), with each user's direct group ids; the groups above those come from a second, prepared statement over
+ * the page's distinct groups ({@link selectGroupsAbove}), skipped when no user on the page is in a group. Planning
+ * the recursive walk inside every (unprepared) page statement cost PostgreSQL more than a round trip. The count
+ * is an uncorrelated subquery (one InitPlan); the direct-groups probe is a correlated subquery, which PostgreSQL
+ * evaluates only for the rows the limit keeps.
+ */
 async function selectPage<R extends { id: string }>(
   db: Executor,
   scope: DirectoryScope,
   page: PageQuery,
   withGroups: boolean,
   columns: Query,
-): Promise<(R & { groups: UserGroupRow[] })[]> {
-  const q = sql`select ${columns} from scim_users r
-      where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-        and (${page.where})
+  total: Query | undefined,
+): Promise<UserPageRows<R>> {
+  const { organizationId: org, directoryId: dir } = scope;
+  const q = sql`select ${columns}
+        ${total ? sql`, (${total})::float8 as page_total` : sql``}
+        ${
+          withGroups
+            ? sql`, (select string_agg(m.group_id::text, ',') from scim_group_members m
+                     where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_id = r.id)
+                    as direct_groups`
+            : sql``
+        }
+      from scim_users r
+      where r.organization_id = ${org} and r.directory_id = ${dir} and (${page.where})
       order by ${page.orderBy}
       offset ${page.offset} limit ${page.limit}`;
-  const rows = await query<R>(db, page.keyLookup !== undefined ? prepared(q) : q);
-  const groups =
-    withGroups && rows.length > 0
-      ? await selectGroupsOfUsers(
-          db,
-          scope,
-          rows.map((r) => r.id),
-        )
-      : undefined;
-  return rows.map((row) => ({ ...row, groups: groups?.get(row.id) ?? [] }));
+  type Fetched = R & { page_total?: number; direct_groups?: string | null; groups: UserGroupRow[] };
+  const rows = await query<Fetched>(db, page.keyLookup !== undefined ? prepared(q) : q);
+  const directOf = rows.map((r) => (r.direct_groups ? r.direct_groups.split(',') : []));
+  const starts = [...new Set(directOf.flat())];
+  const groups = groupsOfDirect(
+    directOf,
+    starts.length > 0 ? await selectGroupsAbove(db, scope, starts) : new Map(),
+  );
+  // The driver's row objects are the page's own: they get `groups` rather than being copied without the helper
+  // columns (renderers read named fields only).
+  rows.forEach((row, i) => {
+    row.groups = groups[i]!;
+  });
+  return { rows, total: rows[0]?.page_total };
 }
 
-export async function countUsers(db: Executor, scope: DirectoryScope, where: Query): Promise<number> {
-  const row = await queryOne<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from scim_users r
-        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and (${where})`,
-  );
-  return row?.n ?? 0;
+/** The number of users matching `where`, as a query of one row and column `n`. */
+export function userCount(scope: DirectoryScope, where: Query): Query {
+  return sql`select count(*)::int as n from scim_users r
+      where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
+        and (${where})`;
 }
 
 async function replaceEmails(db: Executor, scope: DirectoryScope, userId: string, resource: Resource) {

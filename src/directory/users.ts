@@ -2,7 +2,7 @@
  * User use cases. Each write runs in one transaction that locks the row it changes (RFC 7644 §3.14 versions are
  * checked under that lock), so concurrent writers serialise per user and `If-Match` is race-free.
  */
-import { type Executor, type Pool, transaction } from '../db/database.js';
+import { type Executor, type Pool, type Query, queryOne, transaction } from '../db/database.js';
 import {
   appendEvents,
   appendEventsAt,
@@ -12,7 +12,7 @@ import {
 } from '../db/event-store.js';
 import type { UserGroupRow } from '../db/group-store.js';
 import { LookupBatcher } from '../db/lookup-batcher.js';
-import { selectResourceCount } from '../db/organization-store.js';
+import { resourceCount } from '../db/organization-store.js';
 import { deleteMembershipsOfUser, selectGroupsOfUser } from '../db/group-store.js';
 import { type NewEvent, memberEvents, userEvents } from '../events/directory-events.js';
 import * as store from '../db/user-store.js';
@@ -340,7 +340,8 @@ async function listPage<R extends { id: string }>(
     scope: DirectoryScope,
     page: ListPlan,
     withGroups: boolean,
-  ) => Promise<(R & { groups: UserGroupRow[] })[]>,
+    total?: Query,
+  ) => Promise<store.UserPageRows<R>>,
 ): Promise<UserPage<UserResult | { row: R; groups: readonly GroupRef[] }>> {
   const filter = listFilter(q);
   const userName = userNameLookup(q, keyLookupIn(q, filter, model.users));
@@ -352,16 +353,23 @@ async function listPage<R extends { id: string }>(
   const plan = planList(q, model.users, undefined, filter);
   const keyset = decodeCursor(q);
   // Unfiltered (every page of an IdP's import): the directory's maintained count, not a count of its rows.
-  const count = () =>
-    q.filter ? store.countUsers(pool, scope, plan.where) : selectResourceCount(pool, scope, 'User');
-  if (q.count === 0) return { results: [], totalResults: await count() };
-  const fetched = await select(
+  const total = q.filter ? store.userCount(scope, plan.where) : resourceCount(scope, 'User');
+  const count = async () => (await queryOne<{ n: string | number }>(pool, total))?.n ?? 0;
+  if (q.count === 0) return { results: [], totalResults: Number(await count()) };
+  // The page statement also counts unless the total is known already (a cursor carries it) or is not needed
+  // (a key lookup finds at most one user, so its page is never full).
+  const countsToo = keyset?.total === undefined && plan.keyLookup === undefined;
+  const page = await select(
     pool,
     scope,
     keyset ? planList(q, model.users, keyset, filter) : plan,
     withGroups,
+    countsToo ? total : undefined,
   );
-  const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
+  const fetched = page.rows;
+  const totalResults = await pageTotal(q, plan, keyset, fetched.length, async () =>
+    Number(page.total ?? (await count())),
+  );
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   return {
     // The row keeps its `groups` (renderers do not read it) rather than being copied without it.

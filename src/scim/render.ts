@@ -67,22 +67,47 @@ export function toScimUser(row: StoredResource, groups: readonly GroupRef[], bas
   };
 }
 
+/** A stored user as list pages read it: the resource as JSON text, the timestamps as ISO 8601 text. */
+export interface StoredUserJson {
+  readonly id: string;
+  readonly resource_json: string;
+  readonly version: number;
+  readonly created: string;
+  readonly last_modified: string;
+}
+
 /**
- * {@link toScimUser} as JSON text, built around the stored resource's JSON (`resource_json`, an object PostgreSQL
- * wrote) without parsing it; undefined when the resource needs rewriting first (an enterprise `manager`, whose
- * `$ref` is written at render time), so the caller renders it from the parsed resource.
+ * Renders {@link toScimUser} as JSON text for the users of one page, around each stored resource's JSON (an
+ * object PostgreSQL wrote) without parsing it. What repeats across the page is escaped once: the location
+ * prefix, and each group reference (a page of 1,000 users in 50 groups each has 50 distinct references, not
+ * 50,000). The writer answers undefined when a resource needs rewriting first (an enterprise `manager`, whose
+ * `$ref` is written at render time), so the caller renders that one from the parsed resource.
  */
-export function toScimUserJson(
-  row: Omit<StoredResource, 'resource'> & { resource_json: string },
-  groups: readonly GroupRef[],
+export function userJsonWriter(
   baseUrl: string,
-): string | undefined {
-  const stored = row.resource_json;
-  if (stored.includes('"manager"') || !stored.startsWith('{') || !stored.endsWith('}')) return undefined;
-  const inner = stored.slice(1, -1).trim();
-  const groupsJson = groups.length > 0 ? `,"groups":${JSON.stringify(groupsOf(groups, baseUrl))}` : '';
-  const metaJson = JSON.stringify(meta(row, 'User', `${baseUrl}/Users/${row.id}`));
-  return `{"id":${JSON.stringify(row.id)}${inner ? `,${inner}` : ''}${groupsJson},"meta":${metaJson}}`;
+): (row: StoredUserJson, groups: readonly GroupRef[]) => string | undefined {
+  const usersPrefix = JSON.stringify(`${baseUrl}/Users/`).slice(0, -1);
+  const references = new Map<string, string>();
+  const reference = (g: GroupRef) => {
+    const key = `${g.type}:${g.value}`;
+    let text = references.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(groupsOf([g], baseUrl)[0]);
+      references.set(key, text);
+    }
+    return text;
+  };
+  return (row, groups) => {
+    const stored = row.resource_json;
+    if (stored.includes('"manager"') || !stored.startsWith('{') || !stored.endsWith('}')) return undefined;
+    const inner = stored.slice(1, -1).trim();
+    const groupsJson = groups.length > 0 ? `,"groups":[${groups.map(reference).join(',')}]` : '';
+    // `id` is a uuid, the version an integer and the timestamps ISO 8601 text: none needs escaping.
+    const metaJson =
+      `{"resourceType":"User","created":"${row.created}","lastModified":"${row.last_modified}",` +
+      `"location":${usersPrefix}${row.id}","version":"W/\\"${row.version}\\""}`;
+    return `{"id":"${row.id}"${inner ? `,${inner}` : ''}${groupsJson},"meta":${metaJson}}`;
+  };
 }
 
 export function toScimGroup(

@@ -23,7 +23,7 @@ import {
   etagOf,
   toScimGroup,
   toScimUser,
-  toScimUserJson,
+  userJsonWriter,
 } from '../../scim/render.js';
 import type { Tolerance } from '../../scim/normalizations.js';
 import { ScimError } from '../../scim/scim-error.js';
@@ -40,9 +40,12 @@ type IdParams = { Params: { id: string } };
 const NEVER_STORED: ReadonlySet<string> = new Set(['password']);
 
 /** A stored resource's JSON text parsed, for a renderer that must rewrite it. */
-const parsed = ({ resource_json, ...row }: users.UserJsonResult['row']): StoredResource => ({
-  ...row,
-  resource: JSON.parse(resource_json) as Record<string, unknown>,
+const parsed = (row: users.UserJsonResult['row']): StoredResource => ({
+  id: row.id,
+  version: row.version,
+  created_at: new Date(row.created),
+  updated_at: new Date(row.last_modified),
+  resource: JSON.parse(row.resource_json) as Record<string, unknown>,
 });
 
 /** An `attributes`/`excludedAttributes` entry naming the attribute, bare, by URN or by a sub-attribute. */
@@ -180,10 +183,10 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const scope = scopeOf(request);
     const base = baseUrl(scope);
     const page = await users.listUserJsons(pool, scope, model(request), q, shows('groups', q));
+    const write = userJsonWriter(base);
     const json = ({ row, groups }: UserResult | users.UserJsonResult) =>
       'resource_json' in row
-        ? (toScimUserJson(row, groups, base) ??
-          JSON.stringify(renderUser(request, { row: parsed(row), groups }, q)))
+        ? (write(row, groups) ?? JSON.stringify(renderUser(request, { row: parsed(row), groups }, q)))
         : JSON.stringify(renderUser(request, { row, groups }, q));
     return toListResponseJson({
       resources: page.results.map(json),
