@@ -31,6 +31,7 @@ interface WrkResult {
   scale: number;
   requests: number;
   errors: number;
+  errorKinds?: Record<string, number>;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -40,9 +41,10 @@ interface WrkResult {
 const SUMMARY = `
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('\\nRESULT {"requests":%d,"errors":%d,"us":%d,"p50us":%d,"p99us":%d}\\n',
+  io.write(string.format('\\nRESULT {"requests":%d,"errors":%d,"us":%d,"p50us":%d,"p99us":%d,' ..
+    '"errorKinds":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\\n',
     summary.requests, e.connect + e.read + e.write + e.status + e.timeout, summary.duration,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), e.connect, e.read, e.write, e.status, e.timeout))
 end
 local threads = 0
 setup = function(thread) thread:set("tid", threads); threads = threads + 1 end
@@ -129,7 +131,7 @@ export async function wrkBench(): Promise<void> {
         const result = runWrk(target, scratch, workload, script);
         results.push({ scale, ...result });
         console.log(
-          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors)`,
+          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})`,
         );
       };
       for (const [workload, script] of Object.entries(SCRIPTS)) {
@@ -167,11 +169,17 @@ export function runWrk(
   );
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk printed no summary:\n${out}`);
-  const r = JSON.parse(line.slice('RESULT '.length)) as Record<string, number>;
+  const { errorKinds, ...r } = JSON.parse(line.slice('RESULT '.length)) as Record<string, number> & {
+    errorKinds: Record<string, number>;
+  };
   return {
     workload,
     requests: r.requests!,
     errors: r.errors!,
+    // wrk's kinds: connect/read/write (socket errors), status (answers other than 2xx/3xx), timeout (over 2 s).
+    ...(r.errors! > 0
+      ? { errorKinds: Object.fromEntries(Object.entries(errorKinds).filter(([, n]) => n > 0)) }
+      : {}),
     perSecond: Math.round(r.requests! / (r.us! / 1e6)),
     p50Ms: Math.round(r.p50us! / 10) / 100,
     p99Ms: Math.round(r.p99us! / 10) / 100,
