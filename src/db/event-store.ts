@@ -92,8 +92,12 @@ export async function appendEventsAt(
       tx,
       prepared(sql`
       with directory as (${sharedDirectory(scope, modelVersion)})
-      select roster_sequence_events(${scope.organizationId}, ${scope.directoryId}, ${eventArrays(events)})
-      from directory`),
+      select roster_sequence_events(${scope.organizationId}, ${scope.directoryId}, e.ids, e.types, e.datas,
+                                    e.previouses)
+      from directory, (
+        select array_agg(e.id order by e.ord) as ids, array_agg(e.type order by e.ord) as types,
+               array_agg(e.data order by e.ord) as datas, array_agg(e.previous order by e.ord) as previouses
+        from ${eventRows(events)}) e`),
     );
     return sequenced !== undefined;
   }
@@ -130,7 +134,7 @@ export const sharedDirectory = (scope: DirectoryScope, modelVersion?: number): Q
 export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], gate: Query): Query => sql`
   insert into directory_event_queue (organization_id, directory_id, id, type, data, previous)
   select ${scope.organizationId}, ${scope.directoryId}, e.id, e.type, e.data, e.previous
-  from ${gate} as gate, unnest(${eventArrays(events)}) with ordinality as e(id, type, data, previous, ord)
+  from ${gate} as gate, ${eventRows(events)}
   order by e.ord
   returning 1`;
 
@@ -141,11 +145,16 @@ export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], 
  */
 const SEQUENCE_INLINE_FROM = 20;
 
-/** The events as four parallel arrays (new ids, types, data, previous), in order. */
-const eventArrays = (events: readonly NewEvent[]): Query => sql`
-  ${events.map(() => newUuidV7())}::uuid[], ${events.map((e) => e.type)}::text[],
-  ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
-  ${events.map((e) => (e.previous ? JSON.stringify(e.previous) : null))}::jsonb[]`;
+/**
+ * The events, each with a new id, as rows `e(id, type, data, previous, ord)` in order (a FROM item), sent as one
+ * JSON parameter: four parallel array parameters cost Node more (the driver escapes every element of a `jsonb[]`
+ * literal in JavaScript; 9% of a 100-member add's Node CPU) and PostgreSQL a parse per element. A JSON `null`
+ * `previous` becomes SQL NULL.
+ */
+const eventRows = (events: readonly NewEvent[]): Query => sql`
+  rows from (jsonb_to_recordset(${JSON.stringify(
+    events.map((e) => ({ id: newUuidV7(), type: e.type, data: e.data, previous: e.previous ?? null })),
+  )}::jsonb) as (id uuid, type text, data jsonb, previous jsonb)) with ordinality as e(id, type, data, previous, ord)`;
 
 /**
  * Sequences the directory's queued events inside `tx` (which holds the directory locked for a change): for a change
