@@ -323,18 +323,7 @@ function userGroupsOf(scope: DirectoryScope, users: Query): Query {
           where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_id = u.id
           offset 0) d
       ),
-      up(start_id, group_id, path) as (
-        select s.group_id, s.group_id, array[s.group_id] from (select distinct group_id from direct) s
-        union all
-        select up.start_id, p.group_id, up.path || p.group_id
-        from up
-        cross join lateral (
-          select m.group_id from scim_group_members m
-          where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_type = 'Group'
-            and m.member_id = up.group_id
-          offset 0) p
-        where not p.group_id = any(up.path)
-      ),
+      ${groupsUp(scope, sql`select distinct group_id from direct`)},
       reach as (
         select d.user_id, up.group_id, bool_or(up.group_id = d.group_id) as direct
         from direct d join up on up.start_id = d.group_id
@@ -347,6 +336,26 @@ function userGroupsOf(scope: DirectoryScope, users: Query): Query {
         from reach r
         join scim_groups g on g.organization_id = ${org} and g.directory_id = ${dir} and g.id = r.group_id
         group by r.user_id
+      )`;
+}
+
+/**
+ * The recursive CTE `up(start_id, group_id, path)`: each group id `starts` yields (a query of one column) and every
+ * group it is nested in, directly or further up, stopping at cycles (`path`). Each step is an index probe by
+ * member id (see {@link userGroupsOf}).
+ */
+function groupsUp(scope: DirectoryScope, starts: Query): Query {
+  return sql`up(start_id, group_id, path) as (
+        select s.id, s.id, array[s.id] from (${starts}) as s(id)
+        union all
+        select up.start_id, p.group_id, up.path || p.group_id
+        from up
+        cross join lateral (
+          select m.group_id from scim_group_members m
+          where m.organization_id = ${scope.organizationId} and m.directory_id = ${scope.directoryId}
+            and m.member_type = 'Group' and m.member_id = up.group_id
+          offset 0) p
+        where not p.group_id = any(up.path)
       )`;
 }
 
@@ -373,18 +382,7 @@ export async function selectGroupsAbove(
   const { organizationId: org, directoryId: dir } = scope;
   const rows = await query<ReachedGroup & { start_id: string }>(
     db,
-    prepared(sql`with recursive up(start_id, group_id, path) as (
-          select s.id, s.id, array[s.id] from unnest(${groupIds}::uuid[]) as s(id)
-          union all
-          select up.start_id, p.group_id, up.path || p.group_id
-          from up
-          cross join lateral (
-            select m.group_id from scim_group_members m
-            where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_type = 'Group'
-              and m.member_id = up.group_id
-            offset 0) p
-          where not p.group_id = any(up.path)
-        ),
+    prepared(sql`with recursive ${groupsUp(scope, sql`select unnest(${groupIds}::uuid[])`)},
         reach as (select distinct start_id, group_id from up)
         select r.start_id, r.group_id, g.display_name as display,
                (dense_rank() over (order by g.display_name))::int as rank
