@@ -12,7 +12,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Target, createGroups, seedUsers, setUp, startBenchServer } from './scim-bench.js';
+import {
+  SURNAME_BLOCK,
+  type Target,
+  createGroups,
+  seedUsers,
+  setUp,
+  startBenchServer,
+} from './scim-bench.js';
 import { writeResults } from './support.js';
 
 const CONNECTIONS = 32;
@@ -71,9 +78,11 @@ init = function() names = lines("${dir}/names") end
 request = function()
   return wrk.format("GET", base .. "/Users?filter=" .. enc('userName eq "' .. names[math.random(#names)] .. '"'), headers())
 end`,
-  'filter name.familyName sw, sortBy userName, count=100': () => `
+  // One block of SURNAME_BLOCK users (see scim-bench.ts) among the directory's seeded users, whatever its size.
+  'filter name.familyName sw, sortBy userName, count=100': (dir) => `
+init = function() blocks = tonumber(lines("${dir}/blocks")[1]) end
 request = function()
-  local prefix = string.format("Surname%02d", math.random(0, 99))
+  local prefix = string.format("Surname%05d", math.random(0, blocks - 1))
   return wrk.format("GET", base .. "/Users?sortBy=userName&count=100&filter=" .. enc('name.familyName sw "' .. prefix .. '"'), headers())
 end`,
   'Entra PATCH (active, work email)': (dir) => `
@@ -127,6 +136,7 @@ export async function wrkBench(): Promise<void> {
       ).rows;
       writeFileSync(path.join(scratch, 'ids'), sample.map((r) => r.id).join('\n'));
       writeFileSync(path.join(scratch, 'names'), sample.map((r) => r.user_name).join('\n'));
+      writeFileSync(path.join(scratch, 'blocks'), String(Math.floor(scale / SURNAME_BLOCK)));
       const run = (workload: string, script: string) => {
         const result = runWrk(target, scratch, workload, script);
         results.push({ scale, ...result });
