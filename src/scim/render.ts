@@ -102,7 +102,8 @@ export function userJsonWriter(
     if (stored.includes('"manager"') || !stored.startsWith('{') || !stored.endsWith('}')) return undefined;
     const inner = stored.slice(1, -1).trim();
     const groupsJson = groups.length > 0 ? `,"groups":[${groups.map(reference).join(',')}]` : '';
-    // `id` is a uuid, the version an integer and the timestamps ISO 8601 text: none needs escaping.
+    // What `meta()` returns, in its order (the list test holds pages equal to GET by id). `id` is a uuid, the
+    // version an integer and the timestamps ISO 8601 text: none needs escaping.
     const metaJson =
       `{"resourceType":"User","created":"${row.created}","lastModified":"${row.last_modified}",` +
       `"location":${usersPrefix}${row.id}","version":"W/\\"${row.version}\\""}`;
