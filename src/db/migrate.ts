@@ -19,6 +19,7 @@ import * as m0011 from './migrations/0011-resource-counts.js';
 import * as m0012 from './migrations/0012-event-queue.js';
 import * as m0013 from './migrations/0013-hot-path-constraints.js';
 import * as m0014 from './migrations/0014-writer-coordination.js';
+import * as m0015 from './migrations/0015-prefix-statistics.js';
 
 interface Migration {
   readonly name: string;
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0012,
   m0013,
   m0014,
+  m0015,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
