@@ -409,7 +409,6 @@ export function groupsOfDirect(
   directOf: readonly (readonly string[])[],
   above: ReadonlyMap<string, readonly ReachedGroup[]>,
 ): UserGroupRow[][] {
-  const ranks = new Map<string, number>();
   const shared = new Map<string, UserGroupRow>();
   const rowOf = (group: ReachedGroup, direct: boolean): UserGroupRow => {
     const key = `${direct ? 'd' : 'i'}${group.group_id}`;
@@ -418,19 +417,13 @@ export function groupsOfDirect(
     return row;
   };
   return directOf.map((direct) => {
-    if (direct.length === 0) return [];
-    const found = new Map<string, UserGroupRow>();
-    for (const id of direct) {
-      const self = above.get(id)?.find((g) => g.group_id === id);
-      if (self) found.set(id, rowOf(self, true));
-    }
-    for (const id of direct) {
-      for (const group of above.get(id) ?? []) {
-        ranks.set(group.group_id, group.rank);
-        if (!found.has(group.group_id)) found.set(group.group_id, rowOf(group, false));
-      }
-    }
-    return [...found.values()].sort((a, b) => ranks.get(a.group_id)! - ranks.get(b.group_id)!);
+    // Every group reached from any direct group (each reaches itself unless it is gone), once.
+    const reached = new Map<string, ReachedGroup>();
+    for (const id of direct) for (const group of above.get(id) ?? []) reached.set(group.group_id, group);
+    const isDirect = new Set(direct);
+    return [...reached.values()]
+      .sort((a, b) => a.rank - b.rank)
+      .map((group) => rowOf(group, isDirect.has(group.group_id)));
   });
 }
 
@@ -445,28 +438,16 @@ export function withGroupsOf(scope: DirectoryScope, found: Query): Query {
     from found f left join user_groups ug on ug.user_id = f.id`;
 }
 
-/** The groups of one user (see {@link userGroupsOf}). */
+/** The groups of one user (see {@link userGroupsOf}), for a write's response. A prepared statement. */
 export async function selectGroupsOfUser(
   db: Executor,
   scope: DirectoryScope,
   userId: string,
 ): Promise<UserGroupRow[]> {
-  return (await selectGroupsOfUsers(db, scope, [userId])).get(userId) ?? [];
-}
-
-/**
- * The groups of many users at once (a page of a list), keyed by user id; users in no group are absent. A prepared
- * statement: its plan does not depend on which users are asked for.
- */
-export async function selectGroupsOfUsers(
-  db: Executor,
-  scope: DirectoryScope,
-  userIds: readonly string[],
-): Promise<Map<string, UserGroupRow[]>> {
-  const rows = await query<{ user_id: string; groups: UserGroupRow[] }>(
+  const row = await queryOne<{ groups: UserGroupRow[] }>(
     db,
-    prepared(sql`with recursive ${userGroupsOf(scope, sql`select unnest(${userIds}::uuid[]) as id`)}
-      select user_id, groups from user_groups`),
+    prepared(sql`with recursive ${userGroupsOf(scope, sql`select ${userId}::uuid as id`)}
+      select groups from user_groups`),
   );
-  return new Map(rows.map((r) => [r.user_id, r.groups]));
+  return row?.groups ?? [];
 }

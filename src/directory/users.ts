@@ -354,8 +354,8 @@ async function listPage<R extends { id: string }>(
   const keyset = decodeCursor(q);
   // Unfiltered (every page of an IdP's import): the directory's maintained count, not a count of its rows.
   const total = q.filter ? store.userCount(scope, plan.where) : resourceCount(scope, 'User');
-  const count = async () => (await queryOne<{ n: string | number }>(pool, total))?.n ?? 0;
-  if (q.count === 0) return { results: [], totalResults: Number(await count()) };
+  const count = async () => Number((await queryOne<{ n: string | number }>(pool, total))?.n ?? 0);
+  if (q.count === 0) return { results: [], totalResults: await count() };
   // The page statement also counts unless the total is known already (a cursor carries it) or is not needed
   // (a key lookup finds at most one user, so its page is never full).
   const countsToo = keyset?.total === undefined && plan.keyLookup === undefined;
@@ -367,9 +367,7 @@ async function listPage<R extends { id: string }>(
     countsToo ? total : undefined,
   );
   const fetched = page.rows;
-  const totalResults = await pageTotal(q, plan, keyset, fetched.length, async () =>
-    Number(page.total ?? (await count())),
-  );
+  const totalResults = await pageTotal(q, plan, keyset, fetched.length, async () => page.total ?? count());
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   return {
     // The row keeps its `groups` (renderers do not read it) rather than being copied without it.
