@@ -13,7 +13,9 @@ import {
   type Pool,
   type Query,
   afterCommit,
+  atCommit,
   empty,
+  pendingAtCommit,
   prepared,
   query,
   queryOne,
@@ -59,8 +61,8 @@ const toEvent = (r: EventRow): StoredEvent => ({
 
 /**
  * Queues events in order, in one round trip, inside the writing transaction `tx` (made by `transaction`), and has
- * them sequenced once it commits. Call it after the change's own rows are written (a queue position is drawn
- * after them; see migration 0012).
+ * them sequenced once it commits (many events: numbered with the commit). Call it after the change's own rows
+ * are written (a queue position is drawn after them; see migration 0012).
  */
 export async function appendEvents(
   tx: Executor,
@@ -75,9 +77,10 @@ export async function appendEvents(
 
 /**
  * {@link appendEvents} for events computed under the directory model `modelVersion`: shares the directory's lock
- * (which a model change waits for, even for no events) and queues the events (or, when there are many, numbers
- * them at once) only while the directory is still at that version, in one statement; false, with nothing
- * written, when the model moved (or the directory is gone), so the caller can recompute its events.
+ * (which a model change waits for, even for no events) and queues the events only while the directory is still
+ * at that version; false, with nothing written, when the model moved (or the directory is gone), so the caller
+ * can recompute its events. Many events (or any after them in the same transaction) are numbered at commit
+ * instead (migrations 0014, 0016).
  */
 export async function appendEventsAt(
   tx: Executor,
@@ -85,21 +88,24 @@ export async function appendEventsAt(
   events: readonly NewEvent[],
   modelVersion: number | undefined,
 ): Promise<boolean> {
-  if (events.length >= SEQUENCE_INLINE_FROM) {
-    // Many events (a group's 100 new members, a bulk): numbered now, as the write's last statement (migration
-    // 0014), rather than written to the queue and moved from it after commit.
-    const sequenced = await queryOne(
+  const key = `events:${scope.directoryId}`;
+  let atEnd = pendingAtCommit<NewEvent[]>(tx, key);
+  if (atEnd || events.length >= SEQUENCE_INLINE_FROM) {
+    // The model check the numbering statement cannot make (it runs with the COMMIT, unread); once the lock is
+    // shared, the version cannot move before commit. Without a version, the numbering itself checks the directory.
+    if (modelVersion !== undefined && !(await queryOne(tx, prepared(sharedDirectory(scope, modelVersion))))) {
+      return false;
+    }
+    // Numbered with the COMMIT (migration 0016), after anything this transaction queued; later events of the
+    // transaction join them there, so its events keep their order.
+    atEnd ??= atCommit(
       tx,
-      prepared(sql`
-      with directory as (${sharedDirectory(scope, modelVersion)})
-      select roster_sequence_events(${scope.organizationId}, ${scope.directoryId}, e.ids, e.types, e.datas,
-                                    e.previouses)
-      from directory, (
-        select array_agg(e.id order by e.ord) as ids, array_agg(e.type order by e.ord) as types,
-               array_agg(e.data order by e.ord) as datas, array_agg(e.previous order by e.ord) as previouses
-        from ${eventRows(events)}) e`),
+      key,
+      (): NewEvent[] => [],
+      (pending) => appendStatement(scope, pending),
     );
-    return sequenced !== undefined;
+    atEnd.push(...events);
+    return true;
   }
   const row = await queryOne<{ shared: number; appended: number }>(
     tx,
@@ -115,6 +121,12 @@ export async function appendEventsAt(
   }
   return true;
 }
+
+/** Numbers the directory's committed queue and then `events` (migration 0016); raises if the directory is gone. */
+const appendStatement = (scope: DirectoryScope, events: readonly NewEvent[]) =>
+  prepared(
+    sql`select roster_append_events(${scope.organizationId}, ${scope.directoryId}, ${eventsJson(events)}::jsonb)`,
+  );
 
 /**
  * Shares the directory's lock (migration 0014) until commit, as every writer does while it queues events, and
@@ -139,22 +151,26 @@ export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], 
   returning 1`;
 
 /**
- * From this many events, a write numbers its events itself instead of queueing them (migration 0014): the queue
- * costs each event three more WAL records, and the directory's movers waiting for one commit matter less than
- * that for a write this large.
+ * From this many events, a write numbers its events itself, with its COMMIT, instead of queueing them (migrations
+ * 0014, 0016): the queue costs each event three more WAL records, and the directory's movers waiting for one
+ * commit matter less than that for a write this large.
  */
 const SEQUENCE_INLINE_FROM = 20;
 
 /**
- * The events, each with a new id, as rows `e(id, type, data, previous, ord)` in order (a FROM item), sent as one
- * JSON parameter: four parallel array parameters cost Node more (the driver escapes every element of a `jsonb[]`
- * literal in JavaScript; 9% of a 100-member add's Node CPU) and PostgreSQL a parse per element. A JSON `null`
- * `previous` becomes SQL NULL.
+ * The events, each with a new id, as one JSON array of `{id, type, data, previous}`: four parallel array
+ * parameters cost Node more (the driver escapes every element of a `jsonb[]` literal in JavaScript; 9% of a
+ * 100-member add's Node CPU) and PostgreSQL a parse per element. A missing `previous` is JSON `null`.
  */
-const eventRows = (events: readonly NewEvent[]): Query => sql`
-  rows from (jsonb_to_recordset(${JSON.stringify(
+const eventsJson = (events: readonly NewEvent[]): string =>
+  JSON.stringify(
     events.map((e) => ({ id: newUuidV7(), type: e.type, data: e.data, previous: e.previous ?? null })),
-  )}::jsonb) as (id uuid, type text, data jsonb, previous jsonb)) with ordinality as e(id, type, data, previous, ord)`;
+  );
+
+/** The events as rows `e(id, type, data, previous, ord)` in order (a FROM item); JSON `null` becomes NULL. */
+const eventRows = (events: readonly NewEvent[]): Query => sql`
+  rows from (jsonb_to_recordset(${eventsJson(events)}::jsonb) as (id uuid, type text, data jsonb, previous jsonb))
+    with ordinality as e(id, type, data, previous, ord)`;
 
 /**
  * Sequences the directory's queued events inside `tx` (which holds the directory locked for a change): for a change

@@ -20,6 +20,7 @@ import * as m0012 from './migrations/0012-event-queue.js';
 import * as m0013 from './migrations/0013-hot-path-constraints.js';
 import * as m0014 from './migrations/0014-writer-coordination.js';
 import * as m0015 from './migrations/0015-prefix-statistics.js';
+import * as m0016 from './migrations/0016-append-events-at-commit.js';
 
 interface Migration {
   readonly name: string;
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0013,
   m0014,
   m0015,
+  m0016,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
