@@ -3,10 +3,14 @@
  * numbered right after it commits. These tests stage what a node leaves behind when it dies between the two (a
  * committed change whose events are still queued), and check that nothing is lost or miscounted meanwhile and
  * that the sweep numbers them; what the hot-path foreign keys used to do on deletion (migration 0013); and how
- * writes with many events number them themselves, and how deletions wait for writers (migration 0014).
+ * writes with many events number them themselves (with their commit, or during a long write: migrations 0014,
+ * 0016), and how deletions wait for writers.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { query, queryOne, sql, transaction } from '../src/db/database.js';
+import { type Executor, query, queryOne, sql, transaction } from '../src/db/database.js';
+import { APPEND_NOW_FROM, appendEvents } from '../src/db/event-store.js';
+import type { DirectoryScope } from '../src/directory/scope.js';
+import type { NewEvent } from '../src/events/directory-events.js';
 import { newUuidV7 } from '../src/shared/ids.js';
 import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, scimClient } from './support/scim-client.js';
 import { type TestApp, createTenant, http, startTestApp } from './support/test-app.js';
@@ -212,6 +216,44 @@ describe('writes with many events, and deletions against writers in flight (migr
     expect(new Set(added.map((e) => `${e.data.groupId}/${e.data.memberId}`)).size).toBe(added.length);
     expect(events.filter((e) => e.type === 'user.created')).toHaveLength(96);
     expect((await scim.get('/Users?count=0')).body.totalResults).toBe(96);
+  });
+
+  test('a transaction with more events than wait for its commit numbers them during the write and at commit, in order', async () => {
+    const { organizationId, directoryId } = await createTenant(t);
+    const scope = { organizationId, directoryId } as DirectoryScope;
+    const events = (from: number, to: number): NewEvent[] =>
+      Array.from({ length: to - from }, (_, i) => ({ type: 'group.member_added', data: { n: from + i } }));
+    // The directory's own `directory.activated` came first.
+    const numbered = async (db: Executor) =>
+      (
+        await query<{ sequence: string; n: string }>(
+          db,
+          sql`select sequence, data->>'n' as n from directory_events
+              where organization_id = ${organizationId} and directory_id = ${directoryId}
+                and type = 'group.member_added'
+              order by sequence`,
+        )
+      ).map((r) => [Number(r.sequence), Number(r.n)]);
+    const before = (await eventsOf(directoryId)).length;
+    const expected = (count: number) => Array.from({ length: count }, (_, i) => [before + i + 1, i]);
+
+    await transaction(t.db.pool, async (tx) => {
+      await appendEvents(tx, scope, events(0, 1)); // few: queued
+      await appendEvents(tx, scope, events(1, 700)); // many: wait for the commit
+      expect(await numbered(tx)).toEqual([]);
+      await appendEvents(tx, scope, events(700, 1400)); // APPEND_NOW_FROM reached: numbered now, after the queued one
+      expect(await numbered(tx)).toEqual(expected(1400));
+      await appendEvents(tx, scope, events(1400, 1401)); // few, but after waiting ones: joins them
+      await appendEvents(tx, scope, events(1401, 1500));
+      expect(await numbered(tx)).toEqual(expected(1400));
+    });
+    expect(APPEND_NOW_FROM).toBeLessThanOrEqual(1400);
+    expect(await numbered(t.db.pool)).toEqual(expected(1500));
+    const queued = await queryOne<{ n: string }>(
+      t.db.pool,
+      sql`select count(*) as n from directory_event_queue where directory_id = ${directoryId}`,
+    );
+    expect(queued?.n).toBe('0');
   });
 
   test('deleting a directory or its organization waits for a writer in flight, and leaves nothing of it queued', async () => {

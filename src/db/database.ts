@@ -220,8 +220,9 @@ interface WireConnection {
 /** Runs `statements` (prepared) and then COMMIT in `client`'s open transaction. */
 async function commit(client: pg.PoolClient, statements: readonly PreparedQuery[]): Promise<void> {
   const connection = (client as unknown as { connection: WireConnection }).connection;
-  if (statements.some((s) => connection.parsedStatements[s.name] !== s.text)) {
-    // Not yet prepared on this connection: the driver prepares (and records) them the usual way, once.
+  if (statements.length === 0 || statements.some((s) => connection.parsedStatements[s.name] !== s.text)) {
+    // Nothing to send with it, or not yet prepared on this connection: the driver prepares (and records) the
+    // statements the usual way, once.
     for (const statement of statements) await query(client, statement);
     await client.query('commit');
     return;

@@ -104,7 +104,10 @@ export async function appendEventsAt(
       (): NewEvent[] => [],
       (pending) => appendStatement(scope, pending),
     );
-    atEnd.push(...events);
+    for (const event of events) atEnd.push(event);
+    // A long write (a mapping change walks every user, batch by batch) numbers what it has so far now, in order,
+    // rather than holding it all for one statement at commit; it holds the directory row from then on.
+    if (atEnd.length >= APPEND_NOW_FROM) await query(tx, appendStatement(scope, atEnd.splice(0)));
     return true;
   }
   const row = await queryOne<{ shared: number; appended: number }>(
@@ -156,6 +159,9 @@ export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], 
  * commit matter less than that for a write this large.
  */
 const SEQUENCE_INLINE_FROM = 20;
+
+/** From this many events waiting for the commit, a write numbers them at once (see appendEventsAt). */
+export const APPEND_NOW_FROM = 1_000;
 
 /**
  * The events, each with a new id, as one JSON array of `{id, type, data, previous}`: four parallel array
