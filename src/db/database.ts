@@ -141,7 +141,8 @@ export function afterCommit(tx: Executor, key: string, hook: CommitHook): void {
 
 interface FinalStatement {
   readonly state: unknown;
-  readonly build: (state: never) => PreparedQuery;
+  /** `build(state)`, bound when registered. */
+  readonly statement: () => PreparedQuery;
 }
 const finalStatements = new WeakMap<pg.PoolClient, Map<string, FinalStatement>>();
 
@@ -166,7 +167,7 @@ export function atCommit<S>(
   const registered = statements.get(key);
   if (registered) return registered.state as S;
   const state = create();
-  statements.set(key, { state, build });
+  statements.set(key, { state, statement: () => build(state) });
   return state;
 }
 
@@ -188,10 +189,9 @@ export async function transaction<T>(pool: Pool, work: (tx: pg.PoolClient) => Pr
   try {
     await client.query('begin');
     result = await work(client);
-    const finals = [...(finalStatements.get(client)?.values() ?? [])];
     await commit(
       client,
-      finals.map((f) => (f.build as (state: unknown) => PreparedQuery)(f.state)),
+      [...(finalStatements.get(client)?.values() ?? [])].map((f) => f.statement()),
     );
     hooks = commitHooks.get(client);
   } catch (error) {
