@@ -2,7 +2,8 @@
  * The SCIM workloads of `bench -- scim`, driven by wrk (a C load generator; Debian package `wrk`) instead of this
  * Node process. On a 2-core machine the Node client takes a large share of one core from the server it measures;
  * wrk needs a fraction of that, so these are the numbers to hold against issue 3's targets. Roster runs as its
- * own process on an embedded PostgreSQL 17 (Unix socket), as in `bench -- scim`; 32 connections, 2 wrk threads.
+ * own process on an embedded PostgreSQL 17, as in `bench -- scim`, reached over loopback TCP (`npm start` uses the
+ * server's Unix socket; the two measured within noise of each other); 32 connections, 2 wrk threads.
  *
  *   npm run bench -- wrk                                (10k users)
  *   BENCH_SCALES=10000,1000000 npm run bench -- wrk     (and again at 1M)
