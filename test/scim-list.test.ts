@@ -399,6 +399,43 @@ describe('list pages render what GET by id renders', () => {
     expect(after.body.Resources[1].groups).toBeUndefined();
     expect(after.body.Resources[0]).toEqual((await own.get(`/Users/${u1}`)).body);
   });
+  test('users in the same groups share their rendered groups; users in other groups do not', async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    const user = async (name: string) => (await own.post('/Users', userBody(name))).body.id as string;
+    const [u1, u2, u3, u4] = [
+      await user('same.a'),
+      await user('same.b'),
+      await user('same.c'),
+      await user('same.d'),
+    ];
+    const group = async (displayName: string) =>
+      (await own.post('/Groups', { schemas: [GROUP_SCHEMA], displayName })).body.id as string;
+    const [red, blue, green] = [await group('Same Red'), await group('Same Blue'), await group('Same Green')];
+    const add = async (groupId: string, members: string[]) => {
+      const res = await own.patch(`/Groups/${groupId}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }],
+      });
+      expect(res.status, res.text).toBeLessThan(300);
+    };
+    // u1 and u2 end up in red and blue (joined in opposite orders), u3 in red only, u4 in red, blue and green.
+    await add(red, [u1, u3, u4]);
+    await add(blue, [u2, u1, u4]);
+    await add(red, [u2]);
+    await add(green, [u4]);
+    const page = await own.get(`/Users?filter=${encodeURIComponent('userName sw "same."')}&sortBy=userName`);
+    expect(page.status).toBe(200);
+    for (const [i, id] of [u1, u2, u3, u4].entries()) {
+      expect(page.body.Resources[i]).toEqual((await own.get(`/Users/${id}`)).body);
+    }
+    const displays = (i: number) =>
+      (page.body.Resources[i].groups as { display: string }[]).map((g) => g.display);
+    expect(displays(0)).toEqual(['Same Blue', 'Same Red']);
+    expect(displays(1)).toEqual(['Same Blue', 'Same Red']);
+    expect(displays(2)).toEqual(['Same Red']);
+    expect(displays(3)).toEqual(['Same Blue', 'Same Green', 'Same Red']);
+  });
 });
 
 describe('statistics for prefix filters', () => {

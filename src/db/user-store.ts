@@ -354,7 +354,7 @@ async function selectPage<R extends { id: string }>(
         ${total ? sql`, (${total})::float8 as page_total` : sql``}
         ${
           withGroups
-            ? sql`, (select string_agg(m.group_id::text, ',') from scim_group_members m
+            ? sql`, (select string_agg(m.group_id::text, ',' order by m.group_id) from scim_group_members m
                      where m.organization_id = ${org} and m.directory_id = ${dir} and m.member_id = r.id)
                     as direct_groups`
             : sql``
@@ -365,17 +365,20 @@ async function selectPage<R extends { id: string }>(
       offset ${page.offset} limit ${page.limit}`;
   type Fetched = R & { page_total?: number; direct_groups?: string | null; groups: UserGroupRow[] };
   const rows = await query<Fetched>(db, page.keyLookup !== undefined ? prepared(q) : q);
-  const directOf = rows.map((r) => (r.direct_groups ? r.direct_groups.split(',') : []));
+  // Users in the same groups (their direct ids come sorted) share one list of groups, worked out once: a page of
+  // users in 50 groups each repeats a few such lists (a department, a team), and each list's rendering is shared
+  // too (`userJsonWriter`).
+  const sets = [...new Set(rows.map((r) => r.direct_groups ?? ''))];
+  const directOf = sets.map((set) => (set ? set.split(',') : []));
   const starts = [...new Set(directOf.flat())];
   const groups = groupsOfDirect(
     directOf,
     starts.length > 0 ? await selectGroupsAbove(db, scope, starts) : new Map(),
   );
+  const groupsOf = new Map(sets.map((set, i) => [set, groups[i]!]));
   // The driver's row objects are the page's own: they get `groups` rather than being copied without the helper
   // columns (renderers read named fields only).
-  rows.forEach((row, i) => {
-    row.groups = groups[i]!;
-  });
+  for (const row of rows) row.groups = groupsOf.get(row.direct_groups ?? '')!;
   return { rows, total: rows[0]?.page_total };
 }
 

@@ -369,9 +369,16 @@ async function listPage<R extends { id: string }>(
   const fetched = page.rows;
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, async () => page.total ?? count());
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
+  // Users that share a list of groups (see selectPage) share its references too.
+  const refs = new Map<readonly UserGroupRow[], GroupRef[]>();
+  const refsOf = (groups: readonly UserGroupRow[]) => {
+    let list = refs.get(groups);
+    if (!list) refs.set(groups, (list = groups.map(toGroupRef)));
+    return list;
+  };
   return {
     // The row keeps its `groups` (renderers do not read it) rather than being copied without it.
-    results: rows.map((row) => ({ row, groups: row.groups.map(toGroupRef) })),
+    results: rows.map((row) => ({ row, groups: refsOf(row.groups) })),
     totalResults,
     ...cursors,
   };

@@ -88,6 +88,8 @@ export function userJsonWriter(
 ): (row: StoredUserJson, groups: readonly GroupRef[]) => string | undefined {
   const usersPrefix = JSON.stringify(`${baseUrl}/Users/`).slice(0, -1);
   const references = new Map<string, string>();
+  // Users in the same groups share one list of references (see selectPage): its JSON is written once.
+  const lists = new Map<readonly GroupRef[], string>();
   const reference = (g: GroupRef) => {
     const key = `${g.type}:${g.value}`;
     let text = references.get(key);
@@ -101,7 +103,11 @@ export function userJsonWriter(
     const stored = row.resource_json;
     if (stored.includes('"manager"') || !stored.startsWith('{') || !stored.endsWith('}')) return undefined;
     const inner = stored.slice(1, -1).trim();
-    const groupsJson = groups.length > 0 ? `,"groups":[${groups.map(reference).join(',')}]` : '';
+    let groupsJson = lists.get(groups);
+    if (groupsJson === undefined) {
+      groupsJson = groups.length > 0 ? `,"groups":[${groups.map(reference).join(',')}]` : '';
+      lists.set(groups, groupsJson);
+    }
     // What `meta()` returns, in its order (the list test holds pages equal to GET by id). `id` is a uuid, the
     // version an integer and the timestamps ISO 8601 text: none needs escaping.
     const metaJson =
