@@ -460,3 +460,59 @@ describe('statistics for prefix filters', () => {
     expect(rows.every((r) => r.target === 1000)).toBe(true);
   });
 });
+
+describe('membership reads', () => {
+  test("a user's groups and a group's parents come from the membership index alone (migration 0017)", async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    const user = (await own.post('/Users', userBody('index.only'))).body.id as string;
+    const group = async (displayName: string, members: string[]) =>
+      (
+        await own.post('/Groups', {
+          schemas: [GROUP_SCHEMA],
+          displayName,
+          members: members.map((value) => ({ value })),
+        })
+      ).body.id as string;
+    const inner = await group('Index Inner', [user]);
+    await group('Index Outer', [inner, user]);
+    // The two reads, as selectPage (a page's direct groups, sorted) and groupsUp (a group's parents) send them.
+    // With plain index scans and table scans ruled out, only an index holding every column they read can serve
+    // them, and its order makes the sort unnecessary.
+    const plan = async (statement: string, values: unknown[]) => {
+      const client = await t.db.pool.connect();
+      try {
+        await client.query('begin');
+        await client.query(
+          'set local enable_seqscan = off; set local enable_bitmapscan = off; set local enable_indexscan = off',
+        );
+        const rows = (
+          await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) ${statement}`, values)
+        ).rows;
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    };
+    const scope = [tenant.organizationId, tenant.directoryId];
+    const direct = await plan(
+      `select string_agg(m.group_id::text, ',' order by m.group_id) from scim_group_members m
+       where m.organization_id = $1 and m.directory_id = $2 and m.member_id = $3`,
+      [...scope, user],
+    );
+    expect(direct).toContain('Index Only Scan using scim_group_members_member_groups');
+    expect(direct).not.toContain('Sort');
+    const parents = await plan(
+      `select m.group_id from scim_group_members m
+       where m.organization_id = $1 and m.directory_id = $2 and m.member_type = 'Group' and m.member_id = $3`,
+      [...scope, inner],
+    );
+    expect(parents).toContain('Index Only Scan using scim_group_members_member_groups');
+    const page = await own.get(`/Users?filter=${encodeURIComponent('userName eq "index.only"')}`);
+    expect(page.body.Resources[0].groups.map((g: { display: string }) => g.display)).toEqual([
+      'Index Inner',
+      'Index Outer',
+    ]);
+  });
+});

@@ -21,6 +21,7 @@ import * as m0013 from './migrations/0013-hot-path-constraints.js';
 import * as m0014 from './migrations/0014-writer-coordination.js';
 import * as m0015 from './migrations/0015-prefix-statistics.js';
 import * as m0016 from './migrations/0016-append-events-at-commit.js';
+import * as m0017 from './migrations/0017-membership-index-only.js';
 
 interface Migration {
   readonly name: string;
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0014,
   m0015,
   m0016,
+  m0017,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
