@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,10 +93,19 @@ export interface BenchServer {
   readonly pool: pg.Pool;
   readonly httpPort: number;
   readonly adminKey: string;
+  /** The server process, whose CPU time the wrk suite reports per request. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(name: string): Promise<BenchServer> {
+/**
+ * `root` is the checkout whose build serves (its `bin/roster.js`, migrations included), for comparing two builds
+ * under the same load generator; this one by default.
+ */
+export async function startBenchServer(name: string, root = process.cwd()): Promise<BenchServer> {
+  if (!existsSync(path.join(root, 'dist/cli/roster.js'))) {
+    throw new Error(`${root} has no build to serve from (run npm run build there)`);
+  }
   const scratch = mkdtempSync(path.join(os.tmpdir(), `roster-${name}-bench-`));
   chmodSync(scratch, 0o755);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -110,7 +119,8 @@ export async function startBenchServer(name: string): Promise<BenchServer> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const adminKey = `rst_admin_${randomBytes(32).toString('base64url')}`;
   const httpPort = 40_000 + Math.floor(Math.random() * 20_000);
-  const server = spawn(process.execPath, ['bin/roster.js', 'serve'], {
+  const server = spawn(process.execPath, [path.join(root, 'bin/roster.js'), 'serve'], {
+    cwd: root,
     env: {
       PATH: process.env.PATH,
       PORT: String(httpPort),
@@ -126,6 +136,7 @@ export async function startBenchServer(name: string): Promise<BenchServer> {
     pool,
     httpPort,
     adminKey,
+    pid: server.pid,
     async stop() {
       server.kill('SIGTERM');
       await once(server, 'exit');

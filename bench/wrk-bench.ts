@@ -8,9 +8,16 @@
  *   npm run bench -- wrk                                (10k users)
  *   BENCH_SCALES=10000,1000000 npm run bench -- wrk     (and again at 1M)
  *   BENCH_SECONDS=10 npm run bench -- wrk
+ *   BENCH_WORKLOADS=add,familyName BENCH_REPEAT=3 npm run bench -- wrk
+ *                                     (only workloads whose name contains one of these, case-insensitive, 3 runs each)
+ *   BENCH_SERVER_ROOT=/tmp/other npm run bench -- wrk   (serve from another built checkout, to compare builds)
+ *
+ * This machine's speed drifts by ±30% within minutes, so req/s of two runs apart say little. Each run also reports
+ * the CPU time the whole machine and the server process spent per request (from /proc), and two builds are
+ * compared by alternating runs of each.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -26,6 +33,13 @@ import { writeResults } from './support.js';
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const SCALES = (process.env.BENCH_SCALES ?? '10000').split(',').map(Number);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
+const SELECTED = (process.env.BENCH_WORKLOADS ?? '')
+  .split(',')
+  .map((w) => w.trim().toLowerCase())
+  .filter((w) => w !== '');
+const selected = (workload: string) =>
+  SELECTED.length === 0 || SELECTED.some((w) => workload.toLowerCase().includes(w));
 const GROUPS = 50;
 /** Reads measured a second time once the member adds have put users in groups (`User.groups` is then non-empty). */
 const IN_GROUPS = [
@@ -43,6 +57,10 @@ interface WrkResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of the whole machine (server, PostgreSQL, wrk) and of the server process, per request; Linux only. */
+  machineCpuMsPerRequest?: number;
+  serverCpuMsPerRequest?: number;
+  idlePercent?: number;
 }
 
 /** Common to every script: one JSON line with the summary when wrk is done. */
@@ -114,7 +132,7 @@ export async function wrkBench(): Promise<void> {
     console.error('wrk is not installed (Debian: apt-get install -y wrk); skipping the wrk suite');
     return;
   }
-  const bench = await startBenchServer('wrk');
+  const bench = await startBenchServer('wrk', process.env.BENCH_SERVER_ROOT);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'roster-wrk-'));
   try {
     const target = await setUp(bench.httpPort, bench.adminKey);
@@ -139,29 +157,93 @@ export async function wrkBench(): Promise<void> {
       writeFileSync(path.join(scratch, 'names'), sample.map((r) => r.user_name).join('\n'));
       writeFileSync(path.join(scratch, 'blocks'), String(Math.floor(scale / SURNAME_BLOCK)));
       const run = (workload: string, script: string) => {
+        const before = cpuSample(bench.pid);
         const result = runWrk(target, scratch, workload, script);
-        results.push({ scale, ...result });
+        const cpu = before && cpuUse(before, cpuSample(bench.pid), result.requests);
+        results.push({ scale, ...result, ...cpu });
         console.log(
-          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})`,
+          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})${cpu ? `  CPU/request: machine ${cpu.machineCpuMsPerRequest} ms, server ${cpu.serverCpuMsPerRequest} ms, idle ${cpu.idlePercent}%` : ''}`,
         );
       };
-      for (const [workload, script] of Object.entries(SCRIPTS)) {
-        if (workload.startsWith('PATCH /Groups')) await freshGroups(target, scratch, scale);
-        run(workload, script(scratch));
+      let added = false;
+      for (let round = 0; round < REPEAT; round++) {
+        for (const [workload, script] of Object.entries(SCRIPTS)) {
+          if (!selected(workload)) continue;
+          if (workload.startsWith('PATCH /Groups')) {
+            await freshGroups(target, scratch, `wrk-${scale}-${round}`);
+            added = true;
+          }
+          run(workload, script(scratch));
+        }
       }
       // The member adds left most sampled users in several groups: the reads again, now walking memberships.
-      for (const workload of IN_GROUPS) run(`${workload}, users in groups`, SCRIPTS[workload]!(scratch));
+      for (const workload of IN_GROUPS) {
+        if (added && selected(workload)) run(`${workload}, users in groups`, SCRIPTS[workload]!(scratch));
+      }
     }
-    writeResults('wrk', { connections: CONNECTIONS, threads: 2, seconds: SECONDS, scales: SCALES, results });
+    writeResults('wrk', {
+      connections: CONNECTIONS,
+      threads: 2,
+      seconds: SECONDS,
+      scales: SCALES,
+      ...(SELECTED.length > 0 ? { workloads: SELECTED } : {}),
+      repeat: REPEAT,
+      ...(process.env.BENCH_SERVER_ROOT ? { serverRoot: process.env.BENCH_SERVER_ROOT } : {}),
+      results,
+    });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     await bench.stop();
   }
 }
 
+interface CpuSample {
+  /** Jiffies of all CPUs, busy and idle (/proc/stat), and of the server process (user + system). */
+  readonly total: number;
+  readonly idle: number;
+  readonly server: number;
+}
+
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function cpuSample(pid: number | undefined): CpuSample | undefined {
+  try {
+    const all = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 14th, stime the 15th.
+    const own = pid === undefined ? undefined : readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = own ? own.slice(own.lastIndexOf(')') + 2).split(' ') : [];
+    return {
+      total: all.reduce((a, b) => a + b, 0),
+      idle: all[3]! + all[4]!,
+      server: Number(fields[11] ?? 0) + Number(fields[12] ?? 0),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuUse(a: CpuSample, b: CpuSample | undefined, requests: number) {
+  if (!b || requests === 0) return undefined;
+  const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND / requests;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const total = b.total - a.total;
+  const idle = b.idle - a.idle;
+  return {
+    machineCpuMsPerRequest: round(ms(total - idle)),
+    serverCpuMsPerRequest: round(ms(b.server - a.server)),
+    idlePercent: Math.round((100 * idle) / Math.max(total, 1)),
+  };
+}
+
 /** 50 new, empty groups for the member-add workload, so every request adds 100 new members. */
-async function freshGroups(target: Target, dir: string, scale: number): Promise<void> {
-  writeFileSync(path.join(dir, 'groups'), (await createGroups(target, GROUPS, `wrk-${scale}`)).join('\n'));
+async function freshGroups(target: Target, dir: string, prefix: string): Promise<void> {
+  writeFileSync(path.join(dir, 'groups'), (await createGroups(target, GROUPS, prefix)).join('\n'));
 }
 
 export function runWrk(
