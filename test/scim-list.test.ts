@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ENTERPRISE,
   GROUP_SCHEMA,
+  PATCH_OP,
   type ScimClient,
   USER_SCHEMA,
   scimClient,
@@ -414,7 +415,7 @@ describe('list pages render what GET by id renders', () => {
     const [red, blue, green] = [await group('Same Red'), await group('Same Blue'), await group('Same Green')];
     const add = async (groupId: string, members: string[]) => {
       const res = await own.patch(`/Groups/${groupId}`, {
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        schemas: [PATCH_OP],
         Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }],
       });
       expect(res.status, res.text).toBeLessThan(300);
