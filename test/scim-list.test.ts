@@ -10,6 +10,8 @@ import {
   userBody,
 } from './support/scim-client.js';
 import { query, sql } from '../src/db/database.js';
+import { USER_TABLE, compileFilter } from '../src/db/filter-sql.js';
+import { parseScimFilter } from '../src/scim/filter/parse.js';
 import { type TestApp, createTenant, startTestApp } from './support/test-app.js';
 
 let t: TestApp;
@@ -515,5 +517,100 @@ describe('membership reads', () => {
       'Index Inner',
       'Index Outer',
     ]);
+  });
+});
+
+describe('prefix filters', () => {
+  // Surnames around the prefix "ab": its end (roster_prefix_end) is "ac", and U+10FFFF cannot be raised.
+  const surnames = ['Ab', 'abz', 'AB\u{10FFFF}x', 'Ab\u{D7FF}', 'Ac', 'Aa', 'a', 'Äb', 'ab%', 'a_b'];
+  const matching = (prefix: string) =>
+    surnames.filter((s) => s.toLowerCase().startsWith(prefix.toLowerCase())).sort();
+
+  test('roster_prefix_end raises the last code point, past surrogates and U+10FFFF (migration 0018)', async () => {
+    const end = async (prefix: string) =>
+      (await t.db.pool.query<{ e: string | null }>('select roster_prefix_end($1) as e', [prefix])).rows[0]!.e;
+    expect(await end('ab')).toBe('ac');
+    expect(await end('é')).toBe('ê');
+    expect(await end('a\u{D7FF}')).toBe('a\u{E000}');
+    expect(await end('a\u{10FFFF}\u{10FFFF}')).toBe('b');
+    expect(await end('\u{10FFFF}')).toBeNull();
+    expect(await end('')).toBeNull();
+  });
+
+  test('sw matches exactly the prefixed values, case-insensitively, around the range bounds', async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    for (const [i, familyName] of surnames.entries()) {
+      await own.post('/Users', userBody(`prefix.${i}`, { name: { givenName: 'P', familyName } }));
+    }
+    const group = { schemas: [GROUP_SCHEMA] };
+    for (const displayName of ['Abz Team', 'AB Team', 'Ac Team'])
+      await own.post('/Groups', { ...group, displayName });
+    // Several rounds, so that pooled connections that prepared the page have passed their first five (custom)
+    // plans and run the generic one.
+    for (let round = 0; round < 8; round++) {
+      for (const prefix of ['ab', 'AB\u{10FFFF}', 'ab%', 'a_', 'Ä', '\u{10FFFF}', 'a']) {
+        const filter = encodeURIComponent(`name.familyName sw ${JSON.stringify(prefix)}`);
+        const page = await own.get(`/Users?sortBy=name.familyName&filter=${filter}`);
+        expect(page.status).toBe(200);
+        const found = page.body.Resources.map((u: { name: { familyName: string } }) => u.name.familyName);
+        expect(found.sort(), prefix).toEqual(matching(prefix));
+      }
+      const groups = await own.get(`/Groups?filter=${encodeURIComponent('displayName sw "ab"')}`);
+      expect(groups.body.Resources.map((g: { displayName: string }) => g.displayName).sort()).toEqual([
+        'AB Team',
+        'Abz Team',
+      ]);
+    }
+  });
+
+  test("a generic plan of a prefix page reads the prefix's range of its index", async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    for (const [i, familyName] of surnames.entries()) {
+      await own.post('/Users', userBody(`generic.${i}`, { name: { givenName: 'G', familyName } }));
+    }
+    const filter = (prefix: string) =>
+      compileFilter(parseScimFilter(`name.familyName sw "${prefix}"`), USER_TABLE);
+    const page = (prefix: string) =>
+      sql`select r.family_name from scim_users r
+          where r.organization_id = ${tenant.organizationId} and r.directory_id = ${tenant.directoryId}
+            and (${filter(prefix)})`;
+    const client = await t.db.pool.connect();
+    try {
+      await client.query('begin');
+      // A directory of some size, analyzed (both rolled back): over a few rows every index costs the same, and
+      // the plan would name whichever the planner met first.
+      await client.query(
+        `insert into scim_users (organization_id, directory_id, id, user_name, family_name, active, resource)
+         select $1, $2, gen_random_uuid(), 'bulk' || g, 'Bulk' || g, true, '{}'::jsonb
+         from generate_series(1, 5000) g`,
+        [tenant.organizationId, tenant.directoryId],
+      );
+      await client.query('analyze scim_users');
+      // What a prepared page runs after its first five executions, when its plan stops depending on the values.
+      await client.query('set local plan_cache_mode = force_generic_plan');
+      const statement = { name: 'prefix_generic', text: page('x').text };
+      for (const prefix of ['ab', 'AB\u{10FFFF}', 'a', 'Ä', 'ab%']) {
+        const rows = (
+          await client.query<{ family_name: string }>({ ...statement, values: page(prefix).values })
+        ).rows;
+        expect(rows.map((r) => r.family_name).sort(), prefix).toEqual(matching(prefix));
+      }
+      const q = page('ab');
+      await client.query(`prepare prefix_explain as ${q.text}`);
+      // EXPLAIN EXECUTE takes its arguments as literals (a utility statement has no bind parameters).
+      const args = q.values.map((v) => client.escapeLiteral(String(v))).join(', ');
+      const explained = await client.query<{ 'QUERY PLAN': string }>(
+        `explain (costs off) execute prefix_explain(${args})`,
+      );
+      const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n');
+      await client.query('deallocate prefix_explain');
+      expect(plan).toMatch(/Index Scan using scim_users_family_name/);
+      expect(plan).toMatch(/Index Cond: .*lower\(family_name\) ~>=~ lower\(\$\d+\).*~<~ roster_prefix_end/);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
   });
 });

@@ -89,6 +89,8 @@ export interface PreparedQuery {
 
 const statementNames = new Map<string, string>();
 
+const statementName = (text: string) => `r_${createHash('sha1').update(text).digest('base64url')}`;
+
 /**
  * Marks a hot query whose best plan does not depend on its parameter values (a lookup by key): it runs as a
  * named prepared statement, so each connection parses and plans it once. Planning was two thirds of the
@@ -98,9 +100,32 @@ const statementNames = new Map<string, string>();
 export function prepared(q: Query): PreparedQuery {
   let name = statementNames.get(q.text);
   if (name === undefined) {
-    name = `r_${createHash('sha1').update(q.text).digest('base64url')}`;
+    name = statementName(q.text);
     // The set of hot statements is small and fixed; the bound only guards against misuse.
     if (statementNames.size < 1_000) statementNames.set(q.text, name);
+  }
+  return { name, text: q.text, values: q.values };
+}
+
+const pageStatements = new Map<string, string>();
+
+/**
+ * How many distinct list-page statements a process prepares. Every connection keeps a plan for each name it has
+ * run, and page texts multiply (filter shape, sort key and order, attribute set, cursor direction), so the set
+ * is bounded: the first texts seen are prepared, later ones plan per request as before.
+ */
+export const PREPARED_PAGES = 200;
+
+/**
+ * A list page whose best plan is the same whatever its values (a key lookup, a prefix range: see
+ * `ListPlan.generic`): prepared while fewer than {@link PREPARED_PAGES} page texts are, else as it is.
+ */
+export function preparedPage(q: Query): Query | PreparedQuery {
+  let name = pageStatements.get(q.text);
+  if (name === undefined) {
+    if (pageStatements.size >= PREPARED_PAGES) return q;
+    name = statementName(q.text);
+    pageStatements.set(q.text, name);
   }
   return { name, text: q.text, values: q.values };
 }

@@ -10,8 +10,17 @@ import { type Query as Sql, raw, sql } from './database.js';
 
 /** What a SQL expression holds, which decides the operators it accepts (RFC 7644 §3.4.2.2). */
 export type Operand =
-  /** Text; compared through `lower()` on both sides unless `caseExact` (RFC 7643 §2.2). */
-  | { readonly kind: 'text'; readonly expr: Sql; readonly caseExact: boolean; readonly binary?: boolean }
+  /**
+   * Text; compared through `lower()` on both sides unless `caseExact` (RFC 7643 §2.2). `prefixIndexed`: a
+   * `text_pattern_ops` index holds `lower(expr)` (the hot columns of migration 0002), so `sw` is an index range.
+   */
+  | {
+      readonly kind: 'text';
+      readonly expr: Sql;
+      readonly caseExact: boolean;
+      readonly binary?: boolean;
+      readonly prefixIndexed?: boolean;
+    }
   /** A `uuid` column: `id`, `members.value`, `groups.value`. */
   | { readonly kind: 'uuid'; readonly expr: Sql }
   /** A SQL `boolean`. */
@@ -81,7 +90,7 @@ export function compare(
       if (typeof value !== 'string') throw reject(`${JSON.stringify(value)} is not a string value`);
       // RFC 7644 §3.4.2.2: ordering operators on binary attributes SHALL fail with invalidFilter.
       if (operand.binary && ORDERING.has(op)) throw reject(`operator "${op}" is not supported`);
-      return compareText(operand.expr, operand.caseExact, op, value);
+      return compareText(operand, op, value);
     case 'uuid':
       if (typeof value !== 'string') throw reject(`${JSON.stringify(value)} is not a string value`);
       return compareUuid(operand.expr, op, value);
@@ -119,16 +128,36 @@ function compareOrdered(left: Sql, op: Exclude<CompareOp, 'co' | 'sw' | 'ew'>, r
   return sql`${left} ${raw(SQL_ORDERING[op])} ${right}`;
 }
 
+/**
+ * Whether `operand sw value` compiles to an index range whose bounds are parameters (migration 0018), which a
+ * generic plan of a prepared statement uses as well as a custom one. A prefix of nothing but U+10FFFF has no end.
+ */
+export function isPrefixRange(operand: Operand, value: CompareValue): boolean {
+  return (
+    operand.kind === 'text' &&
+    operand.prefixIndexed === true &&
+    !operand.caseExact &&
+    typeof value === 'string' &&
+    /[^\u{10FFFF}]/u.test(value)
+  );
+}
+
 // RFC 7643 §2.2 caseExact false: `lower()` on both sides, so `lower(r.user_name)` matches its index.
-function compareText(expr: Sql, caseExact: boolean, op: CompareOp, value: string): Sql {
+function compareText(operand: Operand & { kind: 'text' }, op: CompareOp, value: string): Sql {
+  const { expr, caseExact } = operand;
   const left = caseExact ? expr : sql`lower(${expr})`;
   const param = (text: string) => (caseExact ? sql`${text}` : sql`lower(${text})`);
   switch (op) {
     case 'co':
       return sql`${left} like ${param(`%${escapeLike(value)}%`)}`;
-    // A constant prefix pattern lets the planner use a `text_pattern_ops` index.
-    case 'sw':
-      return sql`${left} like ${param(`${escapeLike(value)}%`)}`;
+    case 'sw': {
+      // A constant prefix pattern lets the planner use a `text_pattern_ops` index, but only when it plans with
+      // the value in hand; the explicit range serves a prepared statement's generic plan too. `like` stays the
+      // exact test (the range is a superset: `lower()` may change a text's length).
+      const pattern = sql`${left} like ${param(`${escapeLike(value)}%`)}`;
+      if (!isPrefixRange(operand, value)) return pattern;
+      return sql`(${left} ~>=~ lower(${value}) and ${left} ~<~ roster_prefix_end(lower(${value})) and ${pattern})`;
+    }
     case 'ew':
       return sql`${left} like ${param(`%${escapeLike(value)}`)}`;
     default:
@@ -146,7 +175,7 @@ function compareUuid(expr: Sql, op: CompareOp, value: string): Sql {
       return isUuid(value) ? sql`${expr} is distinct from ${lower}::uuid` : sql`true`;
     default:
       // A uuid's text is lowercase hex, so lowering the value makes the comparison case-insensitive.
-      return compareText(sql`${expr}::text`, true, op, lower);
+      return compareText({ kind: 'text', expr: sql`${expr}::text`, caseExact: true }, op, lower);
   }
 }
 

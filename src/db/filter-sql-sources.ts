@@ -16,12 +16,20 @@ const text = (expr: Sql, definition: AttributeDefinition): Operand => ({
   caseExact: definition.caseExact,
 });
 
+/** A hot text column with a `text_pattern_ops` index on `lower(column)` (migration 0002). */
+const prefixIndexed = (expr: Sql, definition: AttributeDefinition): Operand => ({
+  kind: 'text',
+  expr,
+  caseExact: definition.caseExact,
+  prefixIndexed: true,
+});
+
 type HotColumn = (definition: AttributeDefinition, kind: ResourceKind) => Operand;
 
 const COMMON_HOT: Record<string, HotColumn> = {
   id: () => ({ kind: 'uuid', expr: sql`r.id` }),
   externalId: (definition) => text(sql`r.external_id`, definition),
-  displayName: (definition) => text(sql`r.display_name`, definition),
+  displayName: (definition) => prefixIndexed(sql`r.display_name`, definition),
   'meta.created': () => ({ kind: 'timestamp', expr: sql`r.created_at` }),
   'meta.lastModified': () => ({ kind: 'timestamp', expr: sql`r.updated_at` }),
   'meta.resourceType': (definition, kind) => text(sql`${kind}::text`, definition),
@@ -31,9 +39,9 @@ const COMMON_HOT: Record<string, HotColumn> = {
 const HOT: Record<ResourceKind, Record<string, HotColumn>> = {
   User: {
     ...COMMON_HOT,
-    userName: (definition) => text(sql`r.user_name`, definition),
-    'name.givenName': (definition) => text(sql`r.given_name`, definition),
-    'name.familyName': (definition) => text(sql`r.family_name`, definition),
+    userName: (definition) => prefixIndexed(sql`r.user_name`, definition),
+    'name.givenName': (definition) => prefixIndexed(sql`r.given_name`, definition),
+    'name.familyName': (definition) => prefixIndexed(sql`r.family_name`, definition),
     active: () => ({ kind: 'boolean', expr: sql`r.active` }),
   },
   Group: COMMON_HOT,

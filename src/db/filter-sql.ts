@@ -24,7 +24,14 @@ import { printAttributePath } from '../scim/filter/print.js';
 import type { ResourceSchemas } from '../scim/schema-model.js';
 import { ScimError } from '../scim/scim-error.js';
 import { type Query as Sql, sql } from './database.js';
-import { compare, type Failure, type Operand, present, sortExpression } from './filter-sql-operands.js';
+import {
+  compare,
+  type Failure,
+  isPrefixRange,
+  type Operand,
+  present,
+  sortExpression,
+} from './filter-sql-operands.js';
 import {
   elementSource,
   existsElement,
@@ -69,6 +76,19 @@ export function compileFilter(filter: Filter, table: ResourceTable): Sql {
     valuePath: (valuePath, depth) => compileValuePath(valuePath, table, scope, depth),
   };
   return compileNode(filter, scope, 0);
+}
+
+/**
+ * Whether `filter` is one `sw` on an attribute that compiles to an index range with parameter bounds
+ * (`isPrefixRange`): then the best plan of its page is the same whatever the prefix, and the page may run as a
+ * prepared statement. Call it on a filter that {@link compileFilter} accepted.
+ */
+export function isPrefixFilter(filter: Filter, table: ResourceTable): boolean {
+  if (filter.kind !== 'compare' || filter.op !== 'sw') return false;
+  const label = printAttributePath(filter.path);
+  const resolved = resolveAttribute(table.schemas, label);
+  if (!resolved || resolved.attribute.multiValued || resolved.definition.type === 'complex') return false;
+  return isPrefixRange(singularOperand(resolved, table.kind, label, ScimError.invalidFilter), filter.value);
 }
 
 /**

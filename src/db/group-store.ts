@@ -5,7 +5,7 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { isUuid } from '../shared/ids.js';
-import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
+import { type Executor, type Query, prepared, preparedPage, query, queryOne, sql } from './database.js';
 import { uniquely } from './pg-errors.js';
 
 export interface GroupRow {
@@ -177,14 +177,14 @@ export async function deleteMembershipsOfUser(
 export async function selectGroups(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number; keyLookup?: object | undefined },
+  page: { where: Query; orderBy: Query; offset: number; limit: number; generic?: boolean | undefined },
 ): Promise<GroupRow[]> {
   const q = sql`select ${GROUP_COLUMNS} from scim_groups r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and (${page.where})
         order by ${page.orderBy}
         offset ${page.offset} limit ${page.limit}`;
-  return query<GroupRow>(db, page.keyLookup !== undefined ? prepared(q) : q);
+  return query<GroupRow>(db, page.generic ? preparedPage(q) : q);
 }
 
 export async function countGroups(db: Executor, scope: DirectoryScope, filter: Query): Promise<number> {

@@ -22,6 +22,7 @@ import * as m0014 from './migrations/0014-writer-coordination.js';
 import * as m0015 from './migrations/0015-prefix-statistics.js';
 import * as m0016 from './migrations/0016-append-events-at-commit.js';
 import * as m0017 from './migrations/0017-membership-index-only.js';
+import * as m0018 from './migrations/0018-prefix-range.js';
 
 interface Migration {
   readonly name: string;
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0015,
   m0016,
   m0017,
+  m0018,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.

@@ -3,7 +3,7 @@
  * in indexed columns, written from the resource on every insert and update, and `emails` are rows.
  */
 import type { DirectoryScope } from '../directory/scope.js';
-import { type Executor, type Query, prepared, query, queryOne, sql } from './database.js';
+import { type Executor, type Query, prepared, preparedPage, query, queryOne, sql } from './database.js';
 import { type UserGroupRow, groupsOfDirect, selectGroupsAbove, withGroupsOf } from './group-store.js';
 import { uniquely } from './pg-errors.js';
 import { isoOfTimestamptz } from './timestamps.js';
@@ -292,7 +292,8 @@ type PageQuery = {
   orderBy: Query;
   offset: number;
   limit: number;
-  keyLookup?: object | undefined;
+  /** The page's best plan is the same for any values (`ListPlan.generic`): it may run prepared. */
+  generic?: boolean | undefined;
 };
 
 /** A page of users, and the list's total when it was asked for (see {@link selectUsers}). */
@@ -364,7 +365,7 @@ async function selectPage<R extends { id: string }>(
       order by ${page.orderBy}
       offset ${page.offset} limit ${page.limit}`;
   type Fetched = R & { page_total?: number; direct_groups?: string | null; groups: UserGroupRow[] };
-  const rows = await query<Fetched>(db, page.keyLookup !== undefined ? prepared(q) : q);
+  const rows = await query<Fetched>(db, page.generic ? preparedPage(q) : q);
   // Users in the same groups (their direct ids come sorted) share one list of groups, worked out once: a page of
   // users in 50 groups each repeats a few such lists (a department, a team), and each list's rendering is shared
   // too (`userJsonWriter`).
