@@ -151,12 +151,11 @@ function compareText(operand: Operand & { kind: 'text' }, op: CompareOp, value: 
     case 'co':
       return sql`${left} like ${param(`%${escapeLike(value)}%`)}`;
     case 'sw': {
-      // A constant prefix pattern lets the planner use a `text_pattern_ops` index, but only when it plans with
-      // the value in hand; the explicit range serves a prepared statement's generic plan too. `like` stays the
-      // exact test (the range is a superset: `lower()` may change a text's length).
-      const pattern = sql`${left} like ${param(`${escapeLike(value)}%`)}`;
-      if (!isPrefixRange(operand, value)) return pattern;
-      return sql`(${left} ~>=~ lower(${value}) and ${left} ~<~ roster_prefix_end(lower(${value})) and ${pattern})`;
+      // A `like` prefix pattern uses a `text_pattern_ops` index only when PostgreSQL plans with the pattern in
+      // hand. The range from the lowered prefix to its end (migration 0018) holds exactly the texts that start
+      // with it (UTF-8 byte order is code point order), and a prepared statement's generic plan reads it too.
+      if (!isPrefixRange(operand, value)) return sql`${left} like ${param(`${escapeLike(value)}%`)}`;
+      return sql`(${left} ~>=~ lower(${value}) and ${left} ~<~ roster_prefix_end(lower(${value})))`;
     }
     case 'ew':
       return sql`${left} like ${param(`%${escapeLike(value)}`)}`;
