@@ -21,7 +21,11 @@ const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
 const ROWS = 10_000;
 
-const SERVER = `
+/**
+ * A bare Node.js HTTP server: `/fixed` answers a fixed 1 KB body, `/<id>` one primary-key lookup of table `t`.
+ * Env: PORT, DATABASE_URL (connected only by a lookup), REPO (where `pg` resolves). Prints `ready` when listening.
+ */
+export const BARE_SERVER = `
 import { createRequire } from 'node:module';
 import http from 'node:http';
 const pg = createRequire(process.env.REPO + '/')('pg');
@@ -53,7 +57,7 @@ export async function ceilingBench(): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const httpPort = 40_000 + Math.floor(Math.random() * 20_000);
   const script = path.join(scratch, 'server.mjs');
-  writeFileSync(script, SERVER);
+  writeFileSync(script, BARE_SERVER);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
   const server = spawn(process.execPath, [script], {
     env: { PATH: process.env.PATH, PORT: String(httpPort), DATABASE_URL: databaseUrl, REPO: process.cwd() },

@@ -14,9 +14,12 @@
  *
  * This machine's speed drifts by ±30% within minutes, so req/s of two runs apart say little. Each run also reports
  * the CPU time the whole machine and the server process spent per request (from /proc), and two builds are
- * compared by alternating runs of each.
+ * compared by alternating runs of each. Before the first workload and after the last, the same wrk loads a bare
+ * Node.js server answering a fixed 1 KB body (`BARE_SERVER`): issue 3 gives ~45k/s for it on the machine its
+ * targets were set on, so a run carries how fast its hour was.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +31,7 @@ import {
   setUp,
   startBenchServer,
 } from './scim-bench.js';
+import { BARE_SERVER } from './ceiling-bench.js';
 import { writeResults } from './support.js';
 
 const CONNECTIONS = 32;
@@ -144,6 +148,7 @@ export async function wrkBench(): Promise<void> {
       ])
     ).rows[0]!;
     const results: WrkResult[] = [];
+    const reference = { before: await bareFixedBody(scratch), after: 0 };
     let users = 0;
     for (const scale of SCALES) {
       await seedUsers(pool, organizationId, directoryId, users, scale);
@@ -181,7 +186,9 @@ export async function wrkBench(): Promise<void> {
         if (added && selected(workload)) run(`${workload}, users in groups`, SCRIPTS[workload]!(scratch));
       }
     }
+    reference.after = await bareFixedBody(scratch);
     writeResults('wrk', {
+      bareNodeFixedBodyPerSecond: reference,
       connections: CONNECTIONS,
       threads: 2,
       seconds: SECONDS,
@@ -194,6 +201,43 @@ export async function wrkBench(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     await bench.stop();
+  }
+}
+
+/**
+ * Requests/s of a bare Node.js server answering a fixed 1 KB body, under the same wrk settings as the workloads:
+ * how fast this machine is at the moment (issue 3: ~45k/s where its targets were set).
+ */
+async function bareFixedBody(dir: string): Promise<number> {
+  const script = path.join(dir, 'bare-server.mjs');
+  writeFileSync(script, BARE_SERVER);
+  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  const server = spawn(process.execPath, [script], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      DATABASE_URL: 'postgres://unused',
+      REPO: process.cwd(),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await once(server.stdout, 'data');
+    const target = { port, base: '', token: '' };
+    const result = runWrk(
+      target,
+      dir,
+      'bare Node.js server, fixed 1 KB body',
+      `
+request = function() return wrk.format("GET", "/fixed") end`,
+    );
+    console.log(
+      `${result.workload.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  (issue 3's machine: ~45k/s)`,
+    );
+    return result.perSecond;
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
   }
 }
 
