@@ -13,8 +13,8 @@
  * In UTF-8 (the encoding Roster's databases use: SCIM is JSON, JSON is Unicode) byte order is code point order,
  * so the texts from the prefix up to the prefix with its last code point raised by one are exactly those that
  * start with it. U+10FFFF cannot be raised: it is dropped and the character before it raised; a prefix of nothing
- * else has no end (null), and callers do not compile such a prefix to a range. Surrogates (U+D800-U+DFFF) cannot occur in text: U+D7FF is
- * followed by U+E000.
+ * else has no end (null), and callers do not compile such a prefix to a range. Surrogates (U+D800-U+DFFF) cannot
+ * occur in text: U+D7FF is followed by U+E000.
  */
 export const name = '0018-prefix-range';
 
