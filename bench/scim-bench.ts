@@ -125,7 +125,7 @@ export async function startBenchServer(name: string, root = process.cwd()): Prom
       PATH: process.env.PATH,
       PORT: String(httpPort),
       DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '16',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '16',
       ROSTER_BOOTSTRAP_ADMIN_KEY: adminKey,
       ROSTER_RATE_LIMIT_PER_SECOND: '0',
       LOG_LEVEL: 'warn',

@@ -11,6 +11,7 @@
  *   BENCH_WORKLOADS=add,familyName BENCH_REPEAT=3 npm run bench -- wrk
  *                                     (only workloads whose name contains one of these, case-insensitive, 3 runs each)
  *   BENCH_SERVER_ROOT=/tmp/other npm run bench -- wrk   (serve from another built checkout, to compare builds)
+ *   BENCH_POOL_SIZE=8 npm run bench -- wrk              (the server's DATABASE_POOL_SIZE; 16 by default)
  *
  * This machine's speed drifts by ±30% within minutes, so req/s of two runs apart say little. Each run also reports
  * the CPU time the whole machine and the server process spent per request (from /proc), and two builds are
