@@ -10,19 +10,16 @@ import type { Failure, Operand } from './filter-sql-operands.js';
 
 export type ResourceKind = 'User' | 'Group';
 
-const text = (expr: Sql, definition: AttributeDefinition): Operand => ({
+/** A text operand; `prefixIndexed` for a hot column with a `text_pattern_ops` index on `lower(column)`. */
+const text = (expr: Sql, definition: AttributeDefinition, prefixIndexed = false): Operand => ({
   kind: 'text',
   expr,
   caseExact: definition.caseExact,
+  ...(prefixIndexed ? { prefixIndexed } : {}),
 });
 
 /** A hot text column with a `text_pattern_ops` index on `lower(column)` (migration 0002). */
-const prefixIndexed = (expr: Sql, definition: AttributeDefinition): Operand => ({
-  kind: 'text',
-  expr,
-  caseExact: definition.caseExact,
-  prefixIndexed: true,
-});
+const prefixIndexed = (expr: Sql, definition: AttributeDefinition): Operand => text(expr, definition, true);
 
 type HotColumn = (definition: AttributeDefinition, kind: ResourceKind) => Operand;
 
