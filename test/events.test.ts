@@ -301,7 +301,7 @@ describe('retention', () => {
     for (const n of ['old1', 'old2', 'new1']) await post(scim, '/Users', user(`${n}@example.com`));
     await query(
       t.db.pool,
-      sql`update directory_events set occurred_at = now() - interval '40 days'
+      sql`update directory_event_batches set occurred_at = now() - interval '40 days'
           where directory_id = ${directoryId} and sequence <= 3`,
     );
     expect(await pruneOldEvents(t.db.pool, 0, new Date())).toBe(0); // 0 days: keep forever
@@ -330,10 +330,128 @@ describe('retention', () => {
     );
     await query(
       t.db.pool,
-      sql`update directory_events set occurred_at = now() - interval '400 days' where directory_id = ${directoryId}`,
+      sql`update directory_event_batches set occurred_at = now() - interval '400 days' where directory_id = ${directoryId}`,
     );
     await pruneOldEvents(t.db.pool, 30, new Date());
     // Sequence 1 was delivered and goes; sequence 2 waits for the webhook.
     expect((await eventsOf(directoryId)).map((e) => e.sequence)).toEqual([2]);
+  });
+});
+
+describe("a write's many events are one row of the log (migration 0019)", () => {
+  /** A directory with a group, 60 users, then adds of 45 and removals of 25 members (each one row), a user between. */
+  async function batched() {
+    const tenant = await directory();
+    const { scim } = tenant;
+    const users: string[] = [];
+    for (let i = 0; i < 60; i++) users.push(await post(scim, '/Users', user(`b${i}@example.com`)));
+    const groupId = await post(scim, '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Batched' });
+    const members = (ids: string[]) => ids.map((value) => ({ value }));
+    const add = {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value: members(users.slice(0, 45)) }],
+    };
+    expect((await scim.patch(`/Groups/${groupId}`, add)).status).toBeLessThan(300);
+    await post(scim, '/Users', user('between@example.com'));
+    const remove = {
+      schemas: [PATCH_OP],
+      Operations: users.slice(10, 35).map((id) => ({ op: 'remove', path: `members[value eq "${id}"]` })),
+    };
+    expect((await scim.patch(`/Groups/${groupId}`, remove)).status).toBeLessThan(300);
+    const rows = await query<{ sequence: string; last_sequence: string }>(
+      t.db.pool,
+      sql`select sequence, last_sequence from directory_event_batches
+          where directory_id = ${tenant.directoryId} order by sequence`,
+    );
+    return {
+      ...tenant,
+      users,
+      groupId,
+      rows: rows.map((r) => [Number(r.sequence), Number(r.last_sequence)]),
+    };
+  }
+
+  test('stored as one row each, read back as events with consecutive sequences, in order, at any page size', async () => {
+    const { directoryId, organizationId, users, groupId, rows } = await batched();
+    // directory.activated, 60 users, the group: a row each; then the add, the user, the removals.
+    expect(rows.slice(-3)).toEqual([
+      [63, 107],
+      [108, 108],
+      [109, 133],
+    ]);
+    expect(rows).toHaveLength(62 + 3);
+    const all = await eventsOf(directoryId);
+    expect(all.map((e) => e.sequence)).toEqual(Array.from({ length: 133 }, (_, i) => i + 1));
+    expect(new Set(all.map((e) => e.id)).size).toBe(133);
+    const added = all.filter((e) => e.type === 'group.member_added');
+    expect(added.map((e) => e.sequence)).toEqual(Array.from({ length: 45 }, (_, i) => 63 + i));
+    expect(added.map((e) => e.data.memberId)).toEqual([...users.slice(0, 45)].sort());
+    expect(added.every((e) => e.data.groupId === groupId && e.previous === undefined)).toBe(true);
+    expect(all[107]).toMatchObject({
+      sequence: 108,
+      type: 'user.created',
+      data: { userName: 'between@example.com' },
+    });
+    expect(all.slice(108).every((e) => e.type === 'group.member_removed')).toBe(true);
+
+    // Pages that start and end inside rows: by sequence, and as the organization's stream.
+    // (At most 30 pages each: a reader that repeats events must fail here, not spin into the rate limit.)
+    for (const limit of [5, 44, 100]) {
+      const bySequence: Event[] = [];
+      for (let after = 0, pages = 0; pages < 30; pages++) {
+        const page = await api(`/events?directoryId=${directoryId}&limit=${limit}&after=${after}`);
+        expect(page.status, page.text).toBe(200);
+        bySequence.push(...page.body.data);
+        if (page.body.data.length < limit) break;
+        after = Number(page.body.nextCursor);
+      }
+      expect(bySequence).toEqual(all);
+      const streamed: Event[] = [];
+      for (let cursor: string | undefined, pages = 0; pages < 30; pages++) {
+        const page = await api(
+          `/events?organizationId=${organizationId}&limit=${limit}${cursor ? `&after=${cursor}` : ''}`,
+        );
+        expect(page.status, page.text).toBe(200);
+        streamed.push(...page.body.data);
+        if (page.body.data.length < limit) break;
+        cursor = page.body.nextCursor;
+      }
+      expect(streamed.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    }
+
+    // A type filter inside and across rows.
+    const removed = await api(
+      `/events?directoryId=${directoryId}&after=70&limit=10&types=group.member_removed`,
+    );
+    expect(removed.body.data.map((e: Event) => e.sequence)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 109 + i),
+    );
+    const tail = await api(
+      `/events?directoryId=${directoryId}&after=100&types=group.member_added,user.created`,
+    );
+    expect(tail.body.data.map((e: Event) => e.sequence)).toEqual([101, 102, 103, 104, 105, 106, 107, 108]);
+  });
+
+  test('retention keeps a row while a webhook has any of its events to deliver', async () => {
+    const { directoryId, organizationId } = await batched();
+    await query(
+      t.db.pool,
+      sql`insert into webhooks (organization_id, id, url, secret)
+          values (${organizationId}, gen_random_uuid(), 'https://receiver.example/hook', 'plain.x')`,
+    );
+    // Delivered up to the middle of the add's row (63-107).
+    await query(
+      t.db.pool,
+      sql`insert into webhook_positions (organization_id, directory_id, webhook_id, delivered_sequence)
+          select ${organizationId}, ${directoryId}, id, 80 from webhooks where organization_id = ${organizationId}
+          on conflict (organization_id, directory_id, webhook_id) do update set delivered_sequence = 80`,
+    );
+    await query(
+      t.db.pool,
+      sql`update directory_event_batches set occurred_at = now() - interval '400 days' where directory_id = ${directoryId}`,
+    );
+    expect(await pruneOldEvents(t.db.pool, 30, new Date())).toBeGreaterThanOrEqual(62);
+    const left = await eventsOf(directoryId);
+    expect(left.map((e) => e.sequence)).toEqual(Array.from({ length: 133 - 62 }, (_, i) => 63 + i));
   });
 });

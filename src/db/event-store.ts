@@ -1,9 +1,11 @@
 /**
- * The event log (migrations 0005, 0012, 0014). A writing transaction queues its events (`appendEvents`, holding
- * the directory's lock shared, as writers do); once it has committed, `roster_sequence_events` numbers
+ * The event log (migrations 0005, 0012, 0014, 0019). A writing transaction queues its events (`appendEvents`,
+ * holding the directory's lock shared, as writers do); once it has committed, `roster_sequence_events` numbers
  * the directory's committed queue in one short transaction, gap-free, so writers of a directory do not wait for
  * each other's commits. `transaction` runs that move before it returns: events are readable by the time the
  * response is sent. A sweep (`sequenceQueuedEvents`) moves what a node that died between the two left behind.
+ * A write with many events numbers them with its commit instead, stored as one row of the log
+ * (`directory_event_batches`); readers expand the rows into events.
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import type { NewEvent } from '../events/directory-events.js';
@@ -267,7 +269,21 @@ export async function sequenceQueuedEvents(pool: Pool, graceMs: number, limit = 
   return moved;
 }
 
-/** One directory's events after `afterSequence`, in sequence order. */
+/**
+ * The log's rows expanded into events (migration 0019): `b` a row of `directory_event_batches`, `e` one of its
+ * events, `ord` its place in the row.
+ */
+const EXPANDED = sql`directory_event_batches b
+    cross join lateral rows from (jsonb_to_recordset(b.events) as (id uuid, type text, data jsonb, previous jsonb))
+      with ordinality as e(id, type, data, previous, ord)`;
+
+const EVENT_COLUMNS = sql`e.id, b.sequence + e.ord - 1 as sequence, e.type, b.occurred_at, b.organization_id,
+    b.directory_id, e.data, e.previous, b.txid::text as txid`;
+
+/**
+ * One directory's events after `afterSequence`, in sequence order. Rows come in key order and are sorted only
+ * within a row, so a page reads the rows it returns (and the one it resumes inside), however long the log.
+ */
 export async function selectDirectoryEvents(
   db: Executor,
   scope: { organizationId?: string | undefined; directoryId: string },
@@ -276,13 +292,14 @@ export async function selectDirectoryEvents(
   const rows = await query<EventRow>(
     db,
     sql`
-    select id, sequence, type, occurred_at, organization_id, directory_id, data, previous, txid::text as txid
-    from directory_events
-    where directory_id = ${scope.directoryId}
-      ${scope.organizationId ? sql`and organization_id = ${scope.organizationId}` : empty}
-      and sequence > ${page.afterSequence}
+    select ${EVENT_COLUMNS}
+    from ${EXPANDED}
+    where b.directory_id = ${scope.directoryId}
+      ${scope.organizationId ? sql`and b.organization_id = ${scope.organizationId}` : empty}
+      and b.last_sequence > ${page.afterSequence}
+      and b.sequence + e.ord - 1 > ${page.afterSequence}
       ${typesFilter(page.types)}
-    order by sequence
+    order by b.last_sequence, e.ord
     limit ${page.limit}`,
   );
   return rows.map(toEvent);
@@ -291,7 +308,8 @@ export async function selectDirectoryEvents(
 /**
  * Events across directories (one organization, or all) after a stream position, in (txid, directory,
  * sequence) order, never past the oldest running transaction: an event that could still commit behind the
- * returned ones is not yet visible, so a consumer that keeps the last position misses nothing.
+ * returned ones is not yet visible, so a consumer that keeps the last position misses nothing. Rows of one
+ * transaction and directory never overlap, so their `last_sequence` order is their events' order.
  */
 export async function selectEventStream(
   db: Executor,
@@ -303,51 +321,61 @@ export async function selectEventStream(
   },
 ): Promise<StoredEvent[]> {
   const after = page.after;
+  const position = after && sql`(${after.txid}::xid8, ${after.directoryId}::uuid, ${after.sequence}::bigint)`;
   const rows = await query<EventRow>(
     db,
     sql`
-    select id, sequence, type, occurred_at, organization_id, directory_id, data, previous, txid::text as txid
-    from directory_events
-    where txid < pg_snapshot_xmin(pg_current_snapshot())
-      ${filter.organizationId ? sql`and organization_id = ${filter.organizationId}` : empty}
+    select ${EVENT_COLUMNS}
+    from ${EXPANDED}
+    where b.txid < pg_snapshot_xmin(pg_current_snapshot())
+      ${filter.organizationId ? sql`and b.organization_id = ${filter.organizationId}` : empty}
       ${
-        after
-          ? sql`and (txid, directory_id, sequence) > (${after.txid}::xid8, ${after.directoryId}::uuid, ${after.sequence})`
+        position
+          ? sql`and (b.txid, b.directory_id, b.last_sequence) > ${position}
+                and (b.txid, b.directory_id, b.sequence + e.ord - 1) > ${position}`
           : empty
       }
       ${typesFilter(page.types)}
-    order by txid, directory_id, sequence
+    order by b.txid, b.directory_id, b.last_sequence, e.ord
     limit ${page.limit}`,
   );
   return rows.map(toEvent);
 }
 
+/** Rows that hold one of `types` at all (checked before a row is expanded), then their events of those types. */
 const typesFilter = (types: readonly string[] | undefined): Query =>
-  types && types.length > 0 ? sql`and type = any(${[...types]}::text[])` : empty;
+  types && types.length > 0
+    ? sql`and b.types && ${[...types]}::text[] and e.type = any(${[...types]}::text[])`
+    : empty;
 
 /**
- * Deletes up to `batch` events that occurred before `before` and that no webhook still has to deliver (its
- * position for the directory is behind them, whatever the webhook's state: a failing or disabled endpoint's
- * events wait); returns how many went. Callers loop until it returns less than `batch`.
+ * Deletes up to `batch` rows of the log (a row is the events one numbering step appended, migration 0019) that
+ * occurred before `before` and that no webhook still has to deliver (its position for the directory is behind
+ * the row's last event, whatever the webhook's state: a failing or disabled endpoint's events wait). Returns how
+ * many rows and events went; callers loop until fewer than `batch` rows go.
  */
-export async function pruneEvents(db: Executor, before: Date, batch: number): Promise<number> {
-  const rows = await query(
+export async function pruneEvents(
+  db: Executor,
+  before: Date,
+  batch: number,
+): Promise<{ rows: number; events: number }> {
+  const rows = await query<{ events: number }>(
     db,
     sql`
-    delete from directory_events e
+    delete from directory_event_batches b
     using (
-      select organization_id, directory_id, sequence from directory_events ev
+      select organization_id, directory_id, last_sequence from directory_event_batches ev
       where occurred_at < ${before}
         and not exists (
           select 1 from webhook_positions p
           where p.organization_id = ev.organization_id and p.directory_id = ev.directory_id
-            and p.delivered_sequence < ev.sequence)
+            and p.delivered_sequence < ev.last_sequence)
       order by occurred_at
       limit ${batch}
     ) old
-    where e.organization_id = old.organization_id and e.directory_id = old.directory_id
-      and e.sequence = old.sequence
-    returning 1`,
+    where b.organization_id = old.organization_id and b.directory_id = old.directory_id
+      and b.last_sequence = old.last_sequence
+    returning (b.last_sequence - b.sequence + 1)::int as events`,
   );
-  return rows.length;
+  return { rows: rows.length, events: rows.reduce((n, r) => n + r.events, 0) };
 }

@@ -88,9 +88,9 @@ export async function selectDuePositions(
         where w.state = 'active'
           ${directoryIds ? sql`and p.directory_id = any(${[...directoryIds]}::uuid[])` : empty}
           and (p.next_attempt_at is null or p.next_attempt_at <= ${now})
-          and exists (select 1 from directory_events e
+          and exists (select 1 from directory_event_batches e
                       where e.organization_id = p.organization_id and e.directory_id = p.directory_id
-                        and e.sequence > p.delivered_sequence)
+                        and e.last_sequence > p.delivered_sequence)
         order by p.next_attempt_at nulls first
         limit ${limit}`),
   );

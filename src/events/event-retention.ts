@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger.js';
 
 // An arbitrary constant that names "Roster event pruning" among advisory locks.
 const PRUNE_LOCK_KEY = 7_361_024_802;
+/** Rows of the log per transaction (a row holds one write's events, migration 0019). */
 const BATCH = 5_000;
 
 /** Prunes once; returns how many events were deleted (0 when another node holds the lock). */
@@ -21,11 +22,11 @@ export async function pruneOldEvents(pool: Pool, retentionDays: number, now: Dat
         tx,
         sql`select pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) as ok`,
       );
-      return lock?.ok ? pruneEvents(tx, before, BATCH) : -1;
+      return lock?.ok ? pruneEvents(tx, before, BATCH) : undefined;
     });
-    if (deleted < 0) return total;
-    total += deleted;
-    if (deleted < BATCH) return total;
+    if (!deleted) return total;
+    total += deleted.events;
+    if (deleted.rows < BATCH) return total;
   }
 }
 

@@ -184,7 +184,7 @@ export async function replayWebhook(
       (
         await queryOne<{ organization_id: OrganizationId }>(
           tx,
-          sql`select organization_id from directory_events where directory_id = ${input.directoryId}
+          sql`select organization_id from directory_event_batches where directory_id = ${input.directoryId}
               ${scope ? sql`and organization_id = ${scope}` : sql``} limit 1`,
         )
       )?.organization_id;
