@@ -99,11 +99,11 @@ export async function updateGroup(
     () =>
       queryOne<GroupRow>(
         db,
-        sql`update scim_groups as r set display_name = ${c.displayName}, external_id = ${c.externalId},
+        prepared(sql`update scim_groups as r set display_name = ${c.displayName}, external_id = ${c.externalId},
               resource = ${JSON.stringify(resource)}, version = r.version + 1, updated_at = now()
             where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
               and r.id = ${id}
-            returning ${GROUP_COLUMNS}`,
+            returning ${GROUP_COLUMNS}`),
       ),
     `a group named "${c.displayName}" already exists in this directory`,
   );
@@ -117,9 +117,9 @@ export async function touchGroup(
 ): Promise<GroupRow | undefined> {
   return queryOne<GroupRow>(
     db,
-    sql`update scim_groups as r set version = r.version + 1, updated_at = now()
+    prepared(sql`update scim_groups as r set version = r.version + 1, updated_at = now()
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId} and r.id = ${id}
-        returning ${GROUP_COLUMNS}`,
+        returning ${GROUP_COLUMNS}`),
   );
 }
 
@@ -131,9 +131,9 @@ export async function selectGroup(
 ): Promise<GroupRow | undefined> {
   return queryOne<GroupRow>(
     db,
-    sql`select ${GROUP_COLUMNS} from scim_groups r
+    prepared(sql`select ${GROUP_COLUMNS} from scim_groups r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`,
+          and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`),
   );
 }
 
