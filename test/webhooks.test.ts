@@ -2,7 +2,11 @@
  * Webhooks end to end: the admin API, and deliveries from SCIM writes to real receivers on 127.0.0.1, against
  * real PostgreSQL. The app's clock is injectable: retry delays and the 72-hour window pass by moving it.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { query, sql } from '../src/db/database.js';
+import { recordProgress } from '../src/db/webhook-delivery-store.js';
+import type { DirectoryId, OrganizationId, WebhookId } from '../src/shared/ids.js';
 import { verifyRosterSignature } from '../src/index.js';
 import { WebhookSender } from '../src/webhooks/webhook-sender.js';
 import { USER_SCHEMA, scimClient } from './support/scim-client.js';
@@ -520,4 +524,64 @@ test('the package entry exports verifyRosterSignature (what README’s receiver 
   const entry = 'roster'; // resolved through package.json "exports" to dist/index.js
   const pkg = (await import(entry)) as { verifyRosterSignature: unknown };
   expect(typeof pkg.verifyRosterSignature).toBe('function');
+});
+
+describe('locks', () => {
+  test('recording progress and deleting the webhook take their locks in one order (webhook, then position)', async () => {
+    const { organizationId, directoryId } = await createTenant(t);
+    const webhookId = randomUUID();
+    // Disabled, so this node's worker leaves the pair alone; recordProgress does not look at the state.
+    await query(
+      t.db.pool,
+      sql`insert into webhooks (organization_id, id, url, secret, state)
+          values (${organizationId}, ${webhookId}, 'https://receiver.example/hook', 'plain.x', 'disabled')`,
+    );
+    await query(
+      t.db.pool,
+      sql`insert into webhook_positions (organization_id, directory_id, webhook_id) values (${organizationId},
+          ${directoryId}, ${webhookId}) on conflict do nothing`,
+    );
+    const deleter = await t.db.pool.connect();
+    try {
+      // What deleteWebhook does: lock the webhook, then delete it, which deletes its positions.
+      await deleter.query('begin');
+      await deleter.query('select 1 from webhooks where id = $1 for update', [webhookId]);
+      const key = {
+        organizationId: organizationId as OrganizationId,
+        directoryId: directoryId as DirectoryId,
+        webhookId: webhookId as WebhookId,
+      };
+      const progress = recordProgress(
+        t.db.pool,
+        key,
+        0,
+        { deliveredSequence: 1, attempts: 0, firstFailedAt: null, nextAttemptAt: null, lastError: null },
+        [
+          {
+            ...key,
+            eventId: randomUUID(),
+            sequence: 1,
+            eventType: 'user.created',
+            attempt: 1,
+            attemptedAt: new Date(),
+            statusCode: 200,
+            latencyMs: 1,
+            error: null,
+          },
+        ],
+      );
+      await sleep(300); // recordProgress is now waiting, holding nothing the deleter needs
+      await deleter.query('delete from webhooks where id = $1', [webhookId]);
+      await deleter.query('commit');
+      // The webhook went first: nothing moves and nothing is logged for it.
+      expect(await progress).toBe(false);
+    } finally {
+      deleter.release();
+    }
+    const left = await query<{ n: string }>(
+      t.db.pool,
+      sql`select count(*) as n from webhook_deliveries where webhook_id = ${webhookId}`,
+    );
+    expect(left[0]!.n).toBe('0');
+  });
 });

@@ -145,7 +145,10 @@ export async function selectPositionWithWebhook(
 
 /**
  * Stores a pair's progress and the attempts that led to it in one statement (one round trip, atomic), unless a
- * replay moved the position meanwhile (its version changed); the attempts are recorded either way.
+ * replay moved the position meanwhile (its version changed); the attempts are recorded either way, unless the
+ * webhook is gone. The webhook's row is locked (key share) before the position, the order in which deleting a
+ * webhook (webhook, then its positions by cascade) and a replay take them: the attempts' foreign key took it
+ * after the position, and a deletion racing the worker deadlocked (a 500 from `DELETE /webhooks/{id}`).
  */
 export async function recordProgress(
   db: Executor,
@@ -163,16 +166,18 @@ export async function recordProgress(
   const col = <T>(f: (a: DeliveryAttempt) => T) => attempts.map(f);
   const row = await queryOne<{ kept: boolean }>(
     db,
-    sql`with moved as (
+    sql`with hook as (
+          select id from webhooks where id = ${k.webhookId} for key share),
+        moved as (
           update webhook_positions set delivered_sequence = ${p.deliveredSequence}, attempts = ${p.attempts},
             first_failed_at = ${p.firstFailedAt}, next_attempt_at = ${p.nextAttemptAt}, last_error = ${p.lastError}
           where organization_id = ${k.organizationId} and directory_id = ${k.directoryId}
-            and webhook_id = ${k.webhookId} and version = ${version}
+            and webhook_id = ${k.webhookId} and version = ${version} and exists (select 1 from hook)
           returning 1),
         logged as (
           insert into webhook_deliveries (organization_id, webhook_id, directory_id, event_id, sequence,
                                           event_type, attempt, attempted_at, status_code, latency_ms, error)
-          select ${k.organizationId}, ${k.webhookId}, ${k.directoryId}, a.* from unnest(
+          select ${k.organizationId}, ${k.webhookId}, ${k.directoryId}, a.* from hook, unnest(
             ${col((a) => a.eventId)}::uuid[], ${col((a) => a.sequence)}::bigint[], ${col((a) => a.eventType)}::text[],
             ${col((a) => a.attempt)}::int[], ${col((a) => a.attemptedAt)}::timestamptz[],
             ${col((a) => a.statusCode)}::int[], ${col((a) => a.latencyMs)}::int[], ${col((a) => a.error)}::text[]) a
