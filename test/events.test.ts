@@ -56,6 +56,29 @@ async function post(scim: ScimClient, path: string, body: unknown): Promise<stri
   return res.body.id as string;
 }
 
+/**
+ * A webhook of the organization whose position for the directory has delivered up to `delivered` (the node's
+ * delivery worker may create the position first; either way it ends there), and every event of the directory
+ * made old enough for retention to consider.
+ */
+async function webhookBehind(organizationId: string, directoryId: string, delivered: number) {
+  await query(
+    t.db.pool,
+    sql`insert into webhooks (organization_id, id, url, secret)
+        values (${organizationId}, gen_random_uuid(), 'https://receiver.example/hook', 'plain.x')`,
+  );
+  await query(
+    t.db.pool,
+    sql`insert into webhook_positions (organization_id, directory_id, webhook_id, delivered_sequence)
+        select ${organizationId}, ${directoryId}, id, ${delivered} from webhooks where organization_id = ${organizationId}
+        on conflict (organization_id, directory_id, webhook_id) do update set delivered_sequence = ${delivered}`,
+  );
+  await query(
+    t.db.pool,
+    sql`update directory_event_batches set occurred_at = now() - interval '400 days' where directory_id = ${directoryId}`,
+  );
+}
+
 describe('events from SCIM writes', () => {
   test('a user lifecycle yields one event per normalized change, in order, with previous values', async () => {
     const { directoryId, organizationId, scim } = await directory();
@@ -315,23 +338,8 @@ describe('retention', () => {
   test('events a webhook has not delivered yet are kept, however old', async () => {
     const { directoryId, organizationId, scim } = await directory();
     await post(scim, '/Users', user('kept@example.com'));
-    // A webhook whose position for this directory is still before the user's event (as after a replay). The
-    // node's delivery worker may create the position first; either way it ends up at 1.
-    await query(
-      t.db.pool,
-      sql`insert into webhooks (organization_id, id, url, secret)
-          values (${organizationId}, gen_random_uuid(), 'https://receiver.example/hook', 'plain.x')`,
-    );
-    await query(
-      t.db.pool,
-      sql`insert into webhook_positions (organization_id, directory_id, webhook_id, delivered_sequence)
-          select ${organizationId}, ${directoryId}, id, 1 from webhooks where organization_id = ${organizationId}
-          on conflict (organization_id, directory_id, webhook_id) do update set delivered_sequence = 1`,
-    );
-    await query(
-      t.db.pool,
-      sql`update directory_event_batches set occurred_at = now() - interval '400 days' where directory_id = ${directoryId}`,
-    );
+    // A webhook whose position for this directory is still before the user's event (as after a replay).
+    await webhookBehind(organizationId, directoryId, 1);
     await pruneOldEvents(t.db.pool, 30, new Date());
     // Sequence 1 was delivered and goes; sequence 2 waits for the webhook.
     expect((await eventsOf(directoryId)).map((e) => e.sequence)).toEqual([2]);
@@ -434,22 +442,8 @@ describe("a write's many events are one row of the log (migration 0019)", () => 
 
   test('retention keeps a row while a webhook has any of its events to deliver', async () => {
     const { directoryId, organizationId } = await batched();
-    await query(
-      t.db.pool,
-      sql`insert into webhooks (organization_id, id, url, secret)
-          values (${organizationId}, gen_random_uuid(), 'https://receiver.example/hook', 'plain.x')`,
-    );
     // Delivered up to the middle of the add's row (63-107).
-    await query(
-      t.db.pool,
-      sql`insert into webhook_positions (organization_id, directory_id, webhook_id, delivered_sequence)
-          select ${organizationId}, ${directoryId}, id, 80 from webhooks where organization_id = ${organizationId}
-          on conflict (organization_id, directory_id, webhook_id) do update set delivered_sequence = 80`,
-    );
-    await query(
-      t.db.pool,
-      sql`update directory_event_batches set occurred_at = now() - interval '400 days' where directory_id = ${directoryId}`,
-    );
+    await webhookBehind(organizationId, directoryId, 80);
     expect(await pruneOldEvents(t.db.pool, 30, new Date())).toBeGreaterThanOrEqual(62);
     const left = await eventsOf(directoryId);
     expect(left.map((e) => e.sequence)).toEqual(Array.from({ length: 133 - 62 }, (_, i) => 63 + i));
