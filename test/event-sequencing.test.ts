@@ -2,13 +2,13 @@
  * Event sequencing after commit (migration 0012): a write queues its events in its own transaction and they are
  * numbered right after it commits. These tests stage what a node leaves behind when it dies between the two (a
  * committed change whose events are still queued), and check that nothing is lost or miscounted meanwhile and
- * that the sweep numbers them; what the hot-path foreign keys used to do on deletion (migration 0013); and how
- * writes with many events number them themselves (with their commit, or during a long write: migrations 0014,
- * 0016), and how deletions wait for writers.
+ * that the sweep numbers them; what the hot-path foreign keys used to do on deletion (migration 0013); how a
+ * write's many events are one queue row (migration 0020) and a long write numbers them as it goes; and how
+ * deletions wait for writers.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Executor, query, queryOne, sql, transaction } from '../src/db/database.js';
-import { APPEND_NOW_FROM, appendEvents } from '../src/db/event-store.js';
+import { SEQUENCE_NOW_FROM, appendEvents } from '../src/db/event-store.js';
 import type { DirectoryScope } from '../src/directory/scope.js';
 import type { NewEvent } from '../src/events/directory-events.js';
 import { newUuidV7 } from '../src/shared/ids.js';
@@ -49,15 +49,17 @@ async function commitWithoutSequencing(organizationId: string, directoryId: stri
           values (${organizationId}, ${directoryId}, ${id}, ${userName}, true,
                   ${JSON.stringify({ schemas: [USER_SCHEMA], userName, active: true })})`,
     );
-    await query(
-      tx,
-      sql`insert into directory_event_queue (organization_id, directory_id, id, type, data)
-          values (${organizationId}, ${directoryId}, ${newUuidV7()}, 'user.created',
-                  ${JSON.stringify({ id, userName })})`,
-    );
+    await query(tx, queueUserCreated(organizationId, directoryId, { id, userName }));
   });
   return id;
 }
+
+/** The queue row of a write whose one event is `user.created` with `data` (migration 0020). */
+const queueUserCreated = (organizationId: string, directoryId: string, data: object) =>
+  sql`insert into directory_event_queue
+        (organization_id, directory_id, types, events, event_count, user_delta)
+      values (${organizationId}, ${directoryId}, '{user.created}',
+              ${JSON.stringify([{ id: newUuidV7(), type: 'user.created', data, previous: null }])}, 1, 1)`;
 
 describe('events sequenced after commit', () => {
   test('a committed change whose node died before numbering its events is counted at once and swept into the log', async () => {
@@ -149,7 +151,7 @@ describe('events sequenced after commit', () => {
   });
 });
 
-describe('writes with many events, and deletions against writers in flight (migration 0014)', () => {
+describe('writes with many events, and deletions against writers in flight (migrations 0014, 0020)', () => {
   const addMembers = (ids: readonly string[]) => ({
     schemas: [PATCH_OP],
     Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
@@ -166,7 +168,7 @@ describe('writes with many events, and deletions against writers in flight (migr
       }),
     );
 
-  test('a write with many events numbers them itself, after what was left queued, readable at once', async () => {
+  test("a write's many events are one row, numbered after what was left queued, readable at once", async () => {
     const { organizationId, directoryId, token } = await createTenant(t);
     const scim = scimClient(t.url, directoryId, token);
     const users = await created(scim, 'batch', 25);
@@ -174,7 +176,7 @@ describe('writes with many events, and deletions against writers in flight (migr
     await commitWithoutSequencing(organizationId, directoryId, 'left@example.com');
 
     expect((await scim.patch(`/Groups/${group}`, addMembers(users))).status).toBeLessThan(300);
-    // No wait: the write numbered the leftover, then its own 25 events, before it answered.
+    // No wait: the move after the write's commit numbered the leftover, then its own 25 events, before it answered.
     const events = await eventsOf(directoryId);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     const tail = events.slice(-26);
@@ -218,7 +220,7 @@ describe('writes with many events, and deletions against writers in flight (migr
     expect((await scim.get('/Users?count=0')).body.totalResults).toBe(96);
   });
 
-  test('a transaction with more events than wait for its commit numbers them during the write and at commit, in order', async () => {
+  test('a transaction queues each call as one row, numbers its queue once it is long, and the rest after commit', async () => {
     const { organizationId, directoryId } = await createTenant(t);
     const scope = { organizationId, directoryId } as DirectoryScope;
     const events = (from: number, to: number): NewEvent[] =>
@@ -234,26 +236,36 @@ describe('writes with many events, and deletions against writers in flight (migr
               order by sequence`,
         )
       ).map((r) => [Number(r.sequence), Number(r.n)]);
+    // Rows of the queue and of the log, each as its number of events.
+    const rows = async (db: Executor) => {
+      const counts = await queryOne<{ queued: number[]; logged: number[] }>(
+        db,
+        sql`select array(select event_count from directory_event_queue where directory_id = ${directoryId}
+                         order by position) as queued,
+                   array(select last_sequence - sequence + 1 from directory_event_batches
+                         where directory_id = ${directoryId} order by last_sequence) as logged`,
+      );
+      return { queued: counts!.queued, logged: counts!.logged.map(Number) };
+    };
     const before = (await eventsOf(directoryId)).length;
     const expected = (count: number) => Array.from({ length: count }, (_, i) => [before + i + 1, i]);
 
+    expect(SEQUENCE_NOW_FROM).toBeGreaterThan(700);
+    expect(SEQUENCE_NOW_FROM).toBeLessThanOrEqual(1400);
     await transaction(t.db.pool, async (tx) => {
-      await appendEvents(tx, scope, events(0, 1)); // few: queued
-      await appendEvents(tx, scope, events(1, 700)); // many: wait for the commit
+      await appendEvents(tx, scope, events(0, 1));
+      await appendEvents(tx, scope, events(1, 700));
       expect(await numbered(tx)).toEqual([]);
-      await appendEvents(tx, scope, events(700, 1400)); // APPEND_NOW_FROM reached: numbered now, after the queued one
+      expect(await rows(tx)).toEqual({ queued: [1, 699], logged: [1] });
+      await appendEvents(tx, scope, events(700, 1400)); // SEQUENCE_NOW_FROM reached: numbered now, in order
       expect(await numbered(tx)).toEqual(expected(1400));
-      await appendEvents(tx, scope, events(1400, 1401)); // few, but after waiting ones: joins them
+      expect(await rows(tx)).toEqual({ queued: [], logged: [1, 1, 699, 700] });
+      await appendEvents(tx, scope, events(1400, 1401));
       await appendEvents(tx, scope, events(1401, 1500));
       expect(await numbered(tx)).toEqual(expected(1400));
     });
-    expect(APPEND_NOW_FROM).toBeLessThanOrEqual(1400);
     expect(await numbered(t.db.pool)).toEqual(expected(1500));
-    const queued = await queryOne<{ n: string }>(
-      t.db.pool,
-      sql`select count(*) as n from directory_event_queue where directory_id = ${directoryId}`,
-    );
-    expect(queued?.n).toBe('0');
+    expect(await rows(t.db.pool)).toEqual({ queued: [], logged: [1, 1, 699, 700, 1, 99] });
   });
 
   test('deleting a directory or its organization waits for a writer in flight, and leaves nothing of it queued', async () => {
@@ -272,11 +284,8 @@ describe('writes with many events, and deletions against writers in flight (migr
           new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
         ]);
         expect(early).toBe('waiting');
-        await writer.query(
-          `insert into directory_event_queue (organization_id, directory_id, id, type, data)
-           values ($1, $2, $3, 'user.created', '{}')`,
-          [organizationId, directoryId, newUuidV7()],
-        );
+        const queued = queueUserCreated(organizationId, directoryId, {});
+        await writer.query(queued.text, queued.values);
         await writer.query('commit');
         expect((await deleting).status).toBe(204);
       } finally {

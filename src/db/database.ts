@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import pgUtils from 'pg/lib/utils.js';
 import sqlTag, { type Sql as Query, empty, join, raw } from 'sql-template-tag';
 import type { Logger } from '../shared/logger.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
@@ -164,47 +163,24 @@ export function afterCommit(tx: Executor, key: string, hook: CommitHook): void {
   if (!hooks.has(key)) hooks.set(key, hook);
 }
 
-interface FinalStatement {
-  readonly state: unknown;
-  /** `build(state)`, bound when registered. */
-  readonly statement: () => PreparedQuery;
-}
-const finalStatements = new WeakMap<pg.PoolClient, Map<string, FinalStatement>>();
+const transactionStates = new WeakMap<pg.PoolClient, Map<string, unknown>>();
 
 /**
- * Asks {@link transaction} to run a statement as the last of the transaction `tx`, sent to PostgreSQL in one
- * message with the COMMIT, so the server commits right after it without waiting for Node to read its result and
- * answer. For a statement that takes a lock other writers queue on (numbering a directory's events holds its row
- * until commit), that keeps Node's event loop out of the time the lock is held. The statement is `build(state)`,
- * built at commit from the state registered under `key` (`create()` the first time; later calls with the same key
- * return it, see {@link pendingAtCommit}), so work done until then can add to it. Statements run in registration
- * order. Their results are not read: to refuse, a statement raises, and the transaction rolls back.
+ * State that lives as long as the transaction `tx` (made by {@link transaction}): `create()` the first time `key`
+ * is asked for in it, the same object after that; a later transaction on the same connection starts afresh.
  */
-export function atCommit<S>(
-  tx: Executor,
-  key: string,
-  create: () => S,
-  build: (state: S) => PreparedQuery,
-): S {
-  if (tx instanceof pg.Pool) throw new Error('atCommit: not inside a transaction');
-  let statements = finalStatements.get(tx);
-  if (!statements) finalStatements.set(tx, (statements = new Map<string, FinalStatement>()));
-  const registered = statements.get(key);
-  if (registered) return registered.state as S;
-  const state = create();
-  statements.set(key, { state, statement: () => build(state) });
-  return state;
-}
-
-/** The state of the statement registered with {@link atCommit} under `key` in `tx`, if there is one. */
-export function pendingAtCommit<S>(tx: Executor, key: string): S | undefined {
-  return tx instanceof pg.Pool ? undefined : (finalStatements.get(tx)?.get(key)?.state as S | undefined);
+export function transactionState<S>(tx: Executor, key: string, create: () => S): S {
+  if (tx instanceof pg.Pool) throw new Error('transactionState: not inside a transaction');
+  let states = transactionStates.get(tx);
+  if (!states) transactionStates.set(tx, (states = new Map<string, unknown>()));
+  if (!states.has(key)) states.set(key, create());
+  return states.get(key) as S;
 }
 
 /**
- * Runs `work` in one transaction on one connection: commit when it resolves (with the statements `work`
- * registered with {@link atCommit}), roll back when it throws; then the hooks `work` registered with
- * {@link afterCommit}. A connection whose rollback fails is destroyed rather than returned to the pool.
+ * Runs `work` in one transaction on one connection: commit when it resolves, roll back when it throws; then the
+ * hooks `work` registered with {@link afterCommit}. A connection whose rollback fails is destroyed rather than
+ * returned to the pool.
  */
 export async function transaction<T>(pool: Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -214,94 +190,17 @@ export async function transaction<T>(pool: Pool, work: (tx: pg.PoolClient) => Pr
   try {
     await client.query('begin');
     result = await work(client);
-    await commit(
-      client,
-      [...(finalStatements.get(client)?.values() ?? [])].map((f) => f.statement()),
-    );
+    await client.query('commit');
     hooks = commitHooks.get(client);
   } catch (error) {
     await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
     commitHooks.delete(client);
-    finalStatements.delete(client);
+    transactionStates.delete(client);
     client.release(broken);
   }
   // The connection is back in the pool: a hook may need one.
   if (hooks) await Promise.all([...hooks.values()].map((hook) => hook(pool)));
   return result;
-}
-
-/** What {@link PipelinedCommit} uses of node-postgres' connection (the interface pg-cursor also builds on). */
-interface WireConnection {
-  readonly stream: { cork?(): void; uncork?(): void };
-  readonly parsedStatements: Record<string, string | undefined>;
-  parse(message: { text: string }): void;
-  bind(message: { statement?: string; values?: unknown[] }): void;
-  execute(message: Record<string, never>): void;
-  sync(): void;
-}
-
-/** Runs `statements` (prepared) and then COMMIT in `client`'s open transaction. */
-async function commit(client: pg.PoolClient, statements: readonly PreparedQuery[]): Promise<void> {
-  const connection = (client as unknown as { connection: WireConnection }).connection;
-  if (statements.length === 0 || statements.some((s) => connection.parsedStatements[s.name] !== s.text)) {
-    // Nothing to send with it, or not yet prepared on this connection: the driver prepares (and records) the
-    // statements the usual way, once.
-    for (const statement of statements) await query(client, statement);
-    await client.query('commit');
-    return;
-  }
-  // Values are converted before anything is sent, so a value the driver cannot convert sends nothing.
-  const bound = statements.map((s) => ({
-    statement: s.name,
-    values: s.values.map((v) => pgUtils.prepareValue(v)),
-  }));
-  await new Promise<void>((resolve, reject) => {
-    client.query(new PipelinedCommit(bound, (error) => (error ? reject(error) : resolve())));
-  });
-}
-
-/**
- * A node-postgres `Submittable` (the extension point pg-cursor uses) that sends Bind/Execute for each prepared
- * statement, then Parse/Bind/Execute of COMMIT, then one Sync, in one write. PostgreSQL runs them in order and,
- * at the first error, skips the rest up to the Sync (protocol "Extended Query"): an error before COMMIT leaves
- * the transaction failed, for the caller to roll back. Rows are discarded.
- */
-class PipelinedCommit implements pg.Submittable {
-  constructor(
-    private readonly statements: readonly { statement: string; values: unknown[] }[],
-    private readonly done: (error?: Error) => void,
-  ) {}
-
-  submit(connection: pg.Connection): void {
-    const wire = connection as unknown as WireConnection;
-    wire.stream.cork?.();
-    try {
-      for (const statement of this.statements) {
-        wire.bind(statement);
-        wire.execute({});
-      }
-      wire.parse({ text: 'commit' });
-      wire.bind({});
-      wire.execute({});
-      wire.sync();
-    } finally {
-      wire.stream.uncork?.();
-    }
-  }
-
-  // The driver hands every backend message of the active query to these.
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  // The driver clears the active query on an error, so ReadyForQuery then reaches no one: settle here.
-  handleError(error: Error): void {
-    this.done(error);
-  }
-  handleReadyForQuery(): void {
-    this.done();
-  }
 }

@@ -1,11 +1,11 @@
 /**
- * The event log (migrations 0005, 0012, 0014, 0019). A writing transaction queues its events (`appendEvents`,
- * holding the directory's lock shared, as writers do); once it has committed, `roster_sequence_events` numbers
- * the directory's committed queue in one short transaction, gap-free, so writers of a directory do not wait for
+ * The event log (migrations 0005, 0012, 0014, 0019, 0020). A writing transaction queues its events as one row
+ * (`appendEvents`, holding the directory's lock shared, as writers do); once it has committed,
+ * `roster_sequence_events` numbers the directory's committed queue in one short transaction, gap-free, each
+ * queue row becoming one row of the log (`directory_event_batches`), so writers of a directory do not wait for
  * each other's commits. `transaction` runs that move before it returns: events are readable by the time the
  * response is sent. A sweep (`sequenceQueuedEvents`) moves what a node that died between the two left behind.
- * A write with many events numbers them with its commit instead, stored as one row of the log
- * (`directory_event_batches`); readers expand the rows into events.
+ * Readers expand the log's rows into events.
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import type { NewEvent } from '../events/directory-events.js';
@@ -15,13 +15,12 @@ import {
   type Pool,
   type Query,
   afterCommit,
-  atCommit,
   empty,
-  pendingAtCommit,
   prepared,
   query,
   queryOne,
   sql,
+  transactionState,
 } from './database.js';
 
 export interface StoredEvent {
@@ -63,8 +62,8 @@ const toEvent = (r: EventRow): StoredEvent => ({
 
 /**
  * Queues events in order, in one round trip, inside the writing transaction `tx` (made by `transaction`), and has
- * them sequenced once it commits (many events: numbered with the commit). Call it after the change's own rows
- * are written (a queue position is drawn after them; see migration 0012).
+ * them sequenced once it commits. Call it after the change's own rows are written (a queue position is drawn
+ * after them; see migration 0012).
  */
 export async function appendEvents(
   tx: Executor,
@@ -81,8 +80,7 @@ export async function appendEvents(
  * {@link appendEvents} for events computed under the directory model `modelVersion`: shares the directory's lock
  * (which a model change waits for, even for no events) and queues the events only while the directory is still
  * at that version; false, with nothing written, when the model moved (or the directory is gone), so the caller
- * can recompute its events. Many events (or any after them in the same transaction) are numbered at commit
- * instead (migrations 0014, 0016).
+ * can recompute its events. The events are one row of the queue however many they are (migration 0020).
  */
 export async function appendEventsAt(
   tx: Executor,
@@ -90,48 +88,28 @@ export async function appendEventsAt(
   events: readonly NewEvent[],
   modelVersion: number | undefined,
 ): Promise<boolean> {
-  const key = `events:${scope.directoryId}`;
-  let atEnd = pendingAtCommit<NewEvent[]>(tx, key);
-  if (atEnd || events.length >= SEQUENCE_INLINE_FROM) {
-    // The model check the numbering statement cannot make (it runs with the COMMIT, unread); once the lock is
-    // shared, the version cannot move before commit. Without a version, the numbering itself checks the directory.
-    if (modelVersion !== undefined && !(await queryOne(tx, prepared(sharedDirectory(scope, modelVersion))))) {
-      return false;
-    }
-    // Numbered with the COMMIT (migration 0016), after anything this transaction queued; later events of the
-    // transaction join them there, so its events keep their order.
-    atEnd ??= atCommit(
-      tx,
-      key,
-      (): NewEvent[] => [],
-      (pending) => appendStatement(scope, pending),
-    );
-    for (const event of events) atEnd.push(event);
-    // A long write (a mapping change walks every user, batch by batch) numbers what it has so far now, in order,
-    // rather than holding it all for one statement at commit; it holds the directory row from then on.
-    if (atEnd.length >= APPEND_NOW_FROM) await query(tx, appendStatement(scope, atEnd.splice(0)));
-    return true;
-  }
+  const directory = sharedDirectory(scope, modelVersion);
+  if (events.length === 0) return (await queryOne(tx, prepared(directory))) !== undefined;
   const row = await queryOne<{ shared: number; appended: number }>(
     tx,
     prepared(sql`
-    with directory as (${sharedDirectory(scope, modelVersion)}),
+    with directory as (${directory}),
     appended as (${queueEvents(scope, events, sql`(select 1 from directory)`)})
     select (select count(*)::int from directory) as shared, (select count(*)::int from appended) as appended`),
   );
   if (!row || row.shared === 0) return false;
-  if (row.appended !== events.length) throw new Error('appendEvents: not every event was queued');
-  if (events.length > 0) {
-    afterCommit(tx, `sequence:${scope.directoryId}`, (pool) => sequenceEvents(pool, scope));
+  if (row.appended !== 1) throw new Error('appendEvents: the events were not queued');
+  afterCommit(tx, `sequence:${scope.directoryId}`, (pool) => sequenceEvents(pool, scope));
+  // A long write (a mapping change walks every user, batch by batch) numbers what it has queued so far once it is
+  // this much, rather than leave it all to one move after its commit; it holds the directory row from then on.
+  const queued = transactionState(tx, `queued:${scope.directoryId}`, () => ({ events: 0 }));
+  queued.events += events.length;
+  if (queued.events >= SEQUENCE_NOW_FROM) {
+    queued.events = 0;
+    await sequenceEventsNow(tx, scope);
   }
   return true;
 }
-
-/** Numbers the directory's committed queue and then `events` (migration 0016); raises if the directory is gone. */
-const appendStatement = (scope: DirectoryScope, events: readonly NewEvent[]) =>
-  prepared(
-    sql`select roster_append_events(${scope.organizationId}, ${scope.directoryId}, ${eventsJson(events)}::jsonb)`,
-  );
 
 /**
  * Shares the directory's lock (migration 0014) until commit, as every writer does while it queues events, and
@@ -145,25 +123,28 @@ export const sharedDirectory = (scope: DirectoryScope, modelVersion?: number): Q
     ${modelVersion === undefined ? empty : sql`and model_version = ${modelVersion}`}`;
 
 /**
- * An insert (for a data-modifying CTE) that queues `events`, in order, once for each row of `gate` (a query that
- * returns one row, or none to queue nothing).
+ * An insert (for a data-modifying CTE) that queues `events` (at least one), in order, as one row (migration 0020),
+ * once for each row of `gate` (a query that returns one row, or none to queue nothing). Their distinct types and
+ * what they do to the directory's counts are worked out here, so the move does not read the events.
  */
-export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], gate: Query): Query => sql`
-  insert into directory_event_queue (organization_id, directory_id, id, type, data, previous)
-  select ${scope.organizationId}, ${scope.directoryId}, e.id, e.type, e.data, e.previous
-  from ${gate} as gate, ${eventRows(events)}
-  order by e.ord
+export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], gate: Query): Query => {
+  const delta = (created: string, deleted: string) =>
+    events.reduce((n, e) => n + (e.type === created ? 1 : e.type === deleted ? -1 : 0), 0);
+  return sql`
+  insert into directory_event_queue
+    (organization_id, directory_id, types, events, event_count, user_delta, group_delta)
+  select ${scope.organizationId}, ${scope.directoryId}, ${[...new Set(events.map((e) => e.type))]}::text[],
+         ${eventsJson(events)}::jsonb, ${events.length}::int, ${delta('user.created', 'user.deleted')}::int,
+         ${delta('group.created', 'group.deleted')}::int
+  from ${gate} as gate
   returning 1`;
+};
 
 /**
- * From this many events, a write numbers its events itself, with its COMMIT, instead of queueing them (migrations
- * 0014, 0016): the queue costs each event three more WAL records, and the directory's movers waiting for one
- * commit matter less than that for a write this large.
+ * From this many events queued in one transaction, it numbers them at once (see appendEventsAt): the move after
+ * its commit stays a bounded one.
  */
-const SEQUENCE_INLINE_FROM = 20;
-
-/** From this many events waiting for the commit, a write numbers them at once (see appendEventsAt). */
-export const APPEND_NOW_FROM = 1_000;
+export const SEQUENCE_NOW_FROM = 1_000;
 
 /**
  * The events, each with a new id, as one JSON array of `{id, type, data, previous}`: four parallel array
@@ -175,14 +156,10 @@ const eventsJson = (events: readonly NewEvent[]): string =>
     events.map((e) => ({ id: newUuidV7(), type: e.type, data: e.data, previous: e.previous ?? null })),
   );
 
-/** The events as rows `e(id, type, data, previous, ord)` in order (a FROM item); JSON `null` becomes NULL. */
-const eventRows = (events: readonly NewEvent[]): Query => sql`
-  rows from (jsonb_to_recordset(${eventsJson(events)}::jsonb) as (id uuid, type text, data jsonb, previous jsonb))
-    with ordinality as e(id, type, data, previous, ord)`;
-
 /**
- * Sequences the directory's queued events inside `tx` (which holds the directory locked for a change): for a change
- * after which the directory row is gone, so the sequencing after commit could not find it.
+ * Sequences the directory's queued events inside `tx`, which then holds the directory row until it commits: for a
+ * change after which the directory row is gone, so the sequencing after commit could not find it, and for a
+ * transaction that has queued many events and goes on writing.
  */
 export async function sequenceEventsNow(tx: Executor, scope: DirectoryScope): Promise<void> {
   await query(tx, moveQueued(scope));

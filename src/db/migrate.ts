@@ -24,6 +24,7 @@ import * as m0016 from './migrations/0016-append-events-at-commit.js';
 import * as m0017 from './migrations/0017-membership-index-only.js';
 import * as m0018 from './migrations/0018-prefix-range.js';
 import * as m0019 from './migrations/0019-event-batches.js';
+import * as m0020 from './migrations/0020-queue-batches.js';
 
 interface Migration {
   readonly name: string;
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0017,
   m0018,
   m0019,
+  m0020,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.

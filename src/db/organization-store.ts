@@ -241,14 +241,11 @@ export async function selectResourceCount(
 
 /** {@link selectResourceCount} as a query of one row and column `n`, to embed in another statement. */
 export function resourceCount(scope: DirectoryScope, type: 'User' | 'Group'): Query {
-  const [counter, created, deleted] =
-    type === 'User'
-      ? [sql`user_count`, 'user.created', 'user.deleted']
-      : [sql`group_count`, 'group.created', 'group.deleted'];
+  const [counter, delta] =
+    type === 'User' ? [sql`user_count`, sql`user_delta`] : [sql`group_count`, sql`group_delta`];
   return sql`select d.${counter} + coalesce((
-              select sum(case when q.type = ${created} then 1 else -1 end) from directory_event_queue q
-              where q.organization_id = d.organization_id and q.directory_id = d.id
-                and q.type in (${created}, ${deleted})), 0) as n
+              select sum(q.${delta}) from directory_event_queue q
+              where q.organization_id = d.organization_id and q.directory_id = d.id), 0) as n
         from directories d
         where d.organization_id = ${scope.organizationId} and d.id = ${scope.directoryId}`;
 }
