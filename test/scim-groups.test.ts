@@ -216,6 +216,29 @@ describe('groups', () => {
     expect(res.status).toBe(204);
     expect(res.headers.get('etag')).toMatch(/^W\//);
     expect((await entraScim.get(`/Groups/${group.id}`)).body.displayName).toBe('Renamed');
+
+    // A user PATCH too (its groups are not read for a 204); a client that asks for attributes gets them, groups
+    // included.
+    const member = (await entraScim.post('/Users', userBody('entra.member'))).body;
+    await entraScim.patch(`/Groups/${group.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Add', path: 'members', value: [{ value: member.id }] }],
+    });
+    const replace = (value: string) => ({
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'displayName', value }],
+    });
+    const quiet = await entraScim.patch(`/Users/${member.id}`, replace('Member'));
+    expect(quiet.status).toBe(204);
+    expect(quiet.headers.get('etag')).toMatch(/^W\//);
+    const asked = await entraScim.patch(
+      `/Users/${member.id}?attributes=displayName,groups`,
+      replace('Member 2'),
+    );
+    expect(asked.status).toBe(200);
+    expect(asked.body.displayName).toBe('Member 2');
+    expect(asked.body.groups).toEqual([expect.objectContaining({ value: group.id, display: 'Renamed' })]);
+    expect((await entraScim.get(`/Users/${member.id}`)).body.groups).toHaveLength(1);
   });
 
   test('deleting a user removes it from its groups; deleting a group removes it from users', async () => {

@@ -244,7 +244,10 @@ export async function replaceUserIn(
   });
 }
 
-/** PATCH (RFC 7644 §3.5.2): all operations apply, or none. */
+/**
+ * PATCH (RFC 7644 §3.5.2): all operations apply, or none. `withGroups: false` (an answer without the user, such as
+ * Entra's 204) skips reading the user's groups, which for a user in hundreds of groups is most of the write.
+ */
 export async function patchUser(
   pool: Pool,
   scope: DirectoryScope,
@@ -253,6 +256,7 @@ export async function patchUser(
   body: unknown,
   ifMatch: string | undefined,
   tolerance: Tolerance,
+  withGroups = true,
 ): Promise<UserResult | undefined> {
   if (!isUuid(id)) return undefined;
   const operations = parsePatchRequest(body, tolerance);
@@ -264,6 +268,7 @@ export async function patchUser(
       id,
       ifMatch,
       (current) => applyPatch(current, operations, model.schemas.user, tolerance).resource,
+      withGroups,
     ),
   );
 }
@@ -384,7 +389,10 @@ async function listPage<R extends { id: string }>(
   };
 }
 
-/** Locks the user, checks `If-Match`, writes `change(current)`, and reads the user's groups, all in `tx`. */
+/**
+ * Locks the user, checks `If-Match`, writes `change(current)`, and reads the user's groups (unless `withGroups` is
+ * false: then `groups` is empty), all in `tx`.
+ */
 async function writeUser(
   tx: Executor,
   scope: DirectoryScope,
@@ -392,6 +400,7 @@ async function writeUser(
   id: string,
   ifMatch: string | undefined,
   change: (current: Record<string, unknown>) => Record<string, unknown>,
+  withGroups = true,
 ): Promise<UserResult | undefined> {
   const current = await store.selectUser(tx, scope, id, { forUpdate: true });
   if (!current) return undefined;
@@ -401,7 +410,8 @@ async function writeUser(
   // that alters nothing normalized emits no event.
   const row = jsonEqual(current.resource, next) ? current : await store.updateUser(tx, scope, id, next);
   if (!row) return undefined;
-  const result = { row, groups: (await selectGroupsOfUser(tx, scope, id)).map(toGroupRef) };
+  const groups = withGroups ? (await selectGroupsOfUser(tx, scope, id)).map(toGroupRef) : [];
+  const result = { row, groups };
   // A changed resource locks the directory even when it changes nothing normalized under `model`: a mapping
   // change committed meanwhile may map what it changed.
   if (row !== current) {

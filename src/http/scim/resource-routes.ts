@@ -149,9 +149,10 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
   });
   app.patch<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const p = projection(request);
-    const result = await users.patchUser(...writeArgs(request));
+    const noContent = prefersNoContent(request, p);
+    const result = await users.patchUser(...writeArgs(request), !noContent && shows('groups', p));
     const render = (r: UserResult) => renderUser(request, r, p);
-    return answerWrite(request, reply, 'User', result, render, prefersNoContent(request, p));
+    return answerWrite(request, reply, 'User', result, render, noContent);
   });
   app.delete<IdParams>('/:directoryId/Users/:id', async (request, reply) => {
     const deleted = await users.deleteUser(
