@@ -193,6 +193,33 @@ describe('groups', () => {
     expect(page.body.Resources.map(shown)).toEqual([expected[a], expected[b]]);
   });
 
+  test('an add naming members the group has and members it lacks adds only the new ones, once', async () => {
+    const [a, b, c, d] = await Promise.all(['mix.a', 'mix.b', 'mix.c', 'mix.d'].map(user));
+    const group = (
+      await scim.post('/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Mixed',
+        members: [{ value: a }, { value: b }],
+      })
+    ).body;
+    const members = async () =>
+      ((await scim.get(`/Groups/${group.id}`)).body.members as { value: string }[])
+        .map((m) => m.value)
+        .sort();
+    const res = await patch(group.id, {
+      op: 'add',
+      path: 'members',
+      value: [{ value: b }, { value: c }, { value: a }, { value: c.toUpperCase() }, { value: d }],
+    });
+    expect(res.status).toBe(200);
+    expect(await members()).toEqual([a, b, c, d].sort());
+    // And once more, all present: nothing changes, the version stays.
+    const again = await patch(group.id, { op: 'add', path: 'members', value: [{ value: d }, { value: a }] });
+    expect(again.status).toBe(200);
+    expect(again.body.meta.version).toBe(res.body.meta.version);
+    expect(await members()).toEqual([a, b, c, d].sort());
+  });
+
   test('50 concurrent PATCHes adding different members to one group lose none', async () => {
     const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => user(`concurrent.${i}`)));
     const group = (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Busy' })).body;
