@@ -191,6 +191,13 @@ describe('writes with many events, and deletions against writers in flight (migr
           from directories where id = ${directoryId}`,
     );
     expect(row).toEqual({ user_count: '26', queued: '0' });
+    // The leftover is a row of its own; the add's 25 events are the log's last row.
+    const last = await queryOne<{ sequence: string; last_sequence: string }>(
+      t.db.pool,
+      sql`select sequence, last_sequence from directory_event_batches where directory_id = ${directoryId}
+          order by last_sequence desc limit 1`,
+    );
+    expect(last).toEqual({ sequence: String(tail[1]!.sequence), last_sequence: String(tail[25]!.sequence) });
   });
 
   test('large member adds and single creates racing in one directory: every event once, gap-free, counts exact', async () => {
