@@ -194,7 +194,7 @@ describe('groups', () => {
   });
 
   test('an add naming members the group has and members it lacks adds only the new ones, once', async () => {
-    const [a, b, c, d] = await Promise.all(['mix.a', 'mix.b', 'mix.c', 'mix.d'].map(user));
+    const [a, b, c, d] = [await user('mix.a'), await user('mix.b'), await user('mix.c'), await user('mix.d')];
     const group = (
       await scim.post('/Groups', {
         schemas: [GROUP_SCHEMA],
