@@ -275,6 +275,25 @@ describe('writes with many events, and deletions against writers in flight (migr
     expect(await rows(t.db.pool)).toEqual({ queued: [], logged: [1, 1, 699, 700, 1, 99] });
   });
 
+  test('a queue row whose event count is not its number of events is refused (the move numbers by the count)', async () => {
+    const { organizationId, directoryId } = await createTenant(t);
+    const events = JSON.stringify([{ id: newUuidV7(), type: 'user.created', data: {}, previous: null }]);
+    const insert = (count: number) =>
+      query(
+        t.db.pool,
+        sql`insert into directory_event_queue (organization_id, directory_id, types, events, event_count)
+            values (${organizationId}, ${directoryId}, '{user.created}', ${events}, ${count})`,
+      );
+    await expect(insert(2)).rejects.toMatchObject({ code: '23514' });
+    await expect(insert(0)).rejects.toMatchObject({ code: '23514' });
+    await insert(1);
+    await query(t.db.pool, sql`select roster_sequence_events(${organizationId}, ${directoryId})`);
+    expect((await eventsOf(directoryId)).map((e) => [e.sequence, e.type])).toEqual([
+      [1, 'directory.activated'],
+      [2, 'user.created'],
+    ]);
+  });
+
   test('deleting a directory or its organization waits for a writer in flight, and leaves nothing of it queued', async () => {
     for (const target of ['directory', 'organization'] as const) {
       const { organizationId, directoryId } = await createTenant(t);

@@ -3,8 +3,13 @@
  * per-directory sequence, and the Events API pages through them so a consumer that keeps its cursor misses
  * nothing and sees nothing twice.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { query, sql } from '../src/db/database.js';
+import { query, sql, transaction } from '../src/db/database.js';
+import { appendEvents } from '../src/db/event-store.js';
+import type { DirectoryScope } from '../src/directory/scope.js';
+import type { NewEvent } from '../src/events/directory-events.js';
+import { newUuidV7 } from '../src/shared/ids.js';
 import { pruneOldEvents } from '../src/events/event-retention.js';
 import { GROUP_SCHEMA, PATCH_OP, type ScimClient, USER_SCHEMA, scimClient } from './support/scim-client.js';
 import { type TestApp, createTenant, http, startTestApp } from './support/test-app.js';
@@ -445,5 +450,113 @@ describe("a write's many events are one row of the log (migration 0019)", () => 
     expect(await pruneOldEvents(t.db.pool, 30, new Date())).toBeGreaterThanOrEqual(62);
     const left = await eventsOf(directoryId);
     expect(left.map((e) => e.sequence)).toEqual(Array.from({ length: 133 - 62 }, (_, i) => 63 + i));
+  });
+});
+
+describe('rows keep only what their events do not share (migration 0021)', () => {
+  const scalar = fc.oneof(
+    fc.constantFrom('a', 'b', ''),
+    fc.integer({ min: -2, max: 2 }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const value = fc.oneof(scalar, fc.dictionary(fc.constantFrom('x', 'y'), scalar, { maxKeys: 2 }));
+  const newEvent = fc.record(
+    {
+      type: fc.constantFrom('group.member_added', 'group.member_removed', 'user.updated'),
+      data: fc.dictionary(fc.constantFrom('groupId', 'memberId', 'memberType', 'n'), value, { maxKeys: 4 }),
+      previous: fc.dictionary(fc.constantFrom('active', 'userName'), scalar, { maxKeys: 2 }),
+    },
+    { requiredKeys: ['type', 'data'] },
+  );
+
+  test('any write, its events factored or not, reads back exactly as written, each with its own id', async () => {
+    const { organizationId, directoryId } = await directory();
+    const scope = { organizationId, directoryId } as DirectoryScope;
+    let after = (await eventsOf(directoryId)).length;
+    await fc.assert(
+      fc.asyncProperty(fc.array(newEvent, { minLength: 1, maxLength: 8 }), async (events) => {
+        await transaction(t.db.pool, (tx) => appendEvents(tx, scope, events as NewEvent[]));
+        const read = await eventsOf(directoryId, after);
+        after += events.length;
+        expect(
+          read.map(({ type, data, previous }) => ({ type, data, ...(previous ? { previous } : {}) })),
+        ).toEqual(
+          events.map(({ type, data, previous }) => ({ type, data, ...(previous ? { previous } : {}) })),
+        );
+        expect(
+          read.every((e) =>
+            /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(e.id),
+          ),
+        ).toBe(true);
+        expect(new Set(read.map((e) => e.id)).size).toBe(events.length);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('a member add stores the type, group and member type once and a member id per event', async () => {
+    const { directoryId, scim } = await directory();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await post(scim, '/Users', user(`c${i}@example.com`)));
+    const groupId = await post(scim, '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Compact' });
+    const add = {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value: ids.map((v) => ({ value: v })) }],
+    };
+    expect((await scim.patch(`/Groups/${groupId}`, add)).status).toBeLessThan(300);
+    const [row] = await query<{ common: unknown; events: unknown; first_id: string }>(
+      t.db.pool,
+      sql`select common, events, first_id from directory_event_batches
+          where directory_id = ${directoryId} order by last_sequence desc limit 1`,
+    );
+    expect(row!.common).toEqual({ type: 'group.member_added', data: { groupId, memberType: 'User' } });
+    expect(row!.events).toEqual([...ids].sort().map((memberId) => ({ data: { memberId } })));
+    const added = (await eventsOf(directoryId)).slice(-3);
+    expect(added.map((e) => e.id)).toEqual(
+      [0, 1, 2].map(
+        (n) =>
+          `${row!.first_id.slice(0, 24)}${(parseInt(row!.first_id.slice(24), 16) + n).toString(16).padStart(12, '0')}`,
+      ),
+    );
+  });
+
+  test("an event's id is its row's first id plus its place, within the last 48 bits", async () => {
+    const ids = await query<{ id: string }>(
+      t.db.pool,
+      sql`select roster_event_id(base, n)::text as id
+          from (values ('0190c3a1-0000-7abc-8def-fffffffffffe'::uuid, 0), ('0190c3a1-0000-7abc-8def-fffffffffffe', 1),
+                       ('0190c3a1-0000-7abc-8def-fffffffffffe', 2), ('0190c3a1-0000-7abc-8def-fffffffffffe', 5)) v(base, n)`,
+    );
+    expect(ids.map((r) => r.id)).toEqual([
+      '0190c3a1-0000-7abc-8def-fffffffffffe',
+      '0190c3a1-0000-7abc-8def-ffffffffffff',
+      '0190c3a1-0000-7abc-8def-000000000000',
+      '0190c3a1-0000-7abc-8def-000000000003',
+    ]);
+  });
+
+  test('rows written before the migration, with each event whole, read as they did', async () => {
+    const { organizationId, directoryId } = await directory();
+    const before = (await eventsOf(directoryId)).length;
+    const whole = [
+      {
+        id: newUuidV7(),
+        type: 'user.updated',
+        data: { id: 'u1', active: false },
+        previous: { active: true },
+      },
+      { id: newUuidV7(), type: 'user.deleted', data: { id: 'u1' }, previous: null },
+    ];
+    await query(
+      t.db.pool,
+      sql`insert into directory_event_queue (organization_id, directory_id, types, events, event_count)
+          values (${organizationId}, ${directoryId}, '{user.updated,user.deleted}', ${JSON.stringify(whole)}, 2)`,
+    );
+    await query(t.db.pool, sql`select roster_sequence_events(${organizationId}, ${directoryId})`);
+    const read = await eventsOf(directoryId, before);
+    expect(
+      read.map(({ id, type, data, previous }) => ({ id, type, data, previous: previous ?? null })),
+    ).toEqual(whole);
   });
 });

@@ -25,6 +25,7 @@ import * as m0017 from './migrations/0017-membership-index-only.js';
 import * as m0018 from './migrations/0018-prefix-range.js';
 import * as m0019 from './migrations/0019-event-batches.js';
 import * as m0020 from './migrations/0020-queue-batches.js';
+import * as m0021 from './migrations/0021-compact-event-rows.js';
 
 interface Migration {
   readonly name: string;
@@ -52,6 +53,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0018,
   m0019,
   m0020,
+  m0021,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.
