@@ -65,13 +65,15 @@ const TARGETS_AT_10K: Readonly<Record<string, number>> = {
 };
 const REFERENCE_BARE_PER_SECOND = 45_000;
 
+/** The workload's target, if issue 3 sets one at this scale. */
+const targetOf = (workload: string, scale: number) =>
+  scale === 10_000 ? TARGETS_AT_10K[workload] : undefined;
+
 /**
- * A run's rate against its target: as measured, and scaled to the reference hour's machine speed by the bare
- * server's rate in this run (the speed swings 16-81k/s between sessions, so raw rates alone say little).
+ * A run's rate against its target, scaled to the reference hour's machine speed by the bare server's rate just
+ * before it (the speed swings 16-81k/s between sessions, so raw rates alone say little).
  */
-function againstTarget(workload: string, scale: number, perSecond: number, barePerSecond: number) {
-  const target = scale === 10_000 ? TARGETS_AT_10K[workload] : undefined;
-  if (target === undefined || barePerSecond <= 0) return undefined;
+function againstTarget(target: number, perSecond: number, barePerSecond: number) {
   const atReferenceSpeed = Math.round((perSecond * REFERENCE_BARE_PER_SECOND) / barePerSecond);
   return {
     targetPerSecond: target,
@@ -197,11 +199,12 @@ export async function wrkBench(): Promise<void> {
       const run = async (workload: string, script: string) => {
         // The machine's speed right before a targeted workload (2 s of the bare server): within one run it was
         // seen to fall from 80k/s to 31k/s, so the rates before and after the whole suite do not scale each one.
-        const bare = againstTarget(workload, scale, 1, 1) && (await bareFixedBody(scratch, 2, true));
+        const goalPerSecond = targetOf(workload, scale);
+        const bare = goalPerSecond === undefined ? undefined : await bareFixedBody(scratch, 2, true);
         const before = cpuSample(bench.pid);
         const result = runWrk(target, scratch, workload, script);
         const cpu = before && cpuUse(before, cpuSample(bench.pid), result.requests);
-        const goal = bare ? againstTarget(workload, scale, result.perSecond, bare) : undefined;
+        const goal = goalPerSecond && bare ? againstTarget(goalPerSecond, result.perSecond, bare) : undefined;
         results.push({ scale, ...result, ...cpu, ...(bare ? { adjacentBarePerSecond: bare, ...goal } : {}) });
         console.log(
           `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})${cpu ? `  CPU/request: machine ${cpu.machineCpuMsPerRequest} ms, server ${cpu.serverCpuMsPerRequest} ms, idle ${cpu.idlePercent}%` : ''}${goal ? `  target ${goal.targetPerSecond}/s; bare ${bare}/s just before, so ${goal.atReferenceSpeedPerSecond}/s at the reference speed (${Math.round(100 * goal.atReferenceSpeedOfTarget)}%)` : ''}`,

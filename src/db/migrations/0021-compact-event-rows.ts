@@ -15,9 +15,9 @@
  * - `events`: per event, only `type` when it is not common, the `data` keys that are not common (`data` absent
  *   when all are), `previous` when there is one, and `id` for rows written before this migration.
  *
- * Readers rebuild each event (`coalesce` of the element and the row, `common.data || data`), so the envelope, the
- * cursors and the `directory_events` view are unchanged; rows written before keep their full objects and read as
- * they did.
+ * Readers rebuild each event through `roster_row_events` (`coalesce` of the element and the row,
+ * `common.data || data`), so the envelope, the cursors and the `directory_events` view are unchanged; rows written
+ * before keep their full objects and read as they did.
  *
  * Also moved here from the numbering path: the queue checks that its rows hold `event_count` events (the array is
  * in memory when the writer inserts it), and the log no longer re-checks the array's length, which decompressed
@@ -44,15 +44,24 @@ language sql immutable strict parallel safe
 return (left(base::text, 24)
         || lpad(to_hex((('x' || right(base::text, 12))::bit(48)::bigint + n) % 281474976710656), 12, '0'))::uuid;
 
+-- A log row's events, whole again, in order: each element completed from the row (its id from first_id and its
+-- place, its type and data from common). The one decoding of a row, for the view and for event-store.ts. SQL,
+-- neither strict nor volatile, one select: PostgreSQL inlines it into the caller's plan.
+create function roster_row_events(row_events jsonb, row_common jsonb, row_first_id uuid)
+returns table (id uuid, type text, data jsonb, previous jsonb, ord bigint)
+language sql immutable parallel safe as $$
+  select coalesce(e.id, roster_event_id(row_first_id, e.ord - 1)), coalesce(e.type, row_common->>'type'),
+         case when row_common ? 'data' then (row_common->'data') || coalesce(e.data, '{}') else e.data end,
+         e.previous, e.ord
+  from rows from (jsonb_to_recordset(row_events) as (id uuid, type text, data jsonb, previous jsonb))
+    with ordinality as e(id, type, data, previous, ord)
+$$;
+
 create or replace view directory_events as
-select b.organization_id, b.directory_id, b.sequence + e.ord - 1 as sequence,
-       coalesce(e.id, roster_event_id(b.first_id, e.ord - 1)) as id,
-       coalesce(e.type, b.common->>'type') as type, b.occurred_at, b.txid,
-       case when b.common ? 'data' then (b.common->'data') || coalesce(e.data, '{}') else e.data end as data,
-       e.previous
+select b.organization_id, b.directory_id, b.sequence + e.ord - 1 as sequence, e.id, e.type, b.occurred_at, b.txid,
+       e.data, e.previous
 from directory_event_batches b
-cross join lateral rows from (jsonb_to_recordset(b.events) as (id uuid, type text, data jsonb, previous jsonb))
-  with ordinality as e(id, type, data, previous, ord);
+cross join lateral roster_row_events(b.events, b.common, b.first_id) e;
 
 -- As in migration 0020, carrying each row's first id and common part into the log.
 create or replace function roster_sequence_events(org uuid, dir uuid) returns bigint language plpgsql as $$
