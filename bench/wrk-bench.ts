@@ -143,6 +143,13 @@ request = function()
   local prefix = string.format("Surname%05d", math.random(0, blocks - 1))
   return wrk.format("GET", base .. "/Users?sortBy=userName&count=100&filter=" .. enc('name.familyName sw "' .. prefix .. '"'), headers())
 end`,
+  // No filter: the page is the first 100 of the whole directory in name order, ascending or descending
+  // (migration 0022's index, read forwards or backwards; before it, a sort of every user).
+  'sortBy name.familyName, count=100 (no filter)': () => `
+request = function()
+  local order = (math.random(2) == 1) and "ascending" or "descending"
+  return wrk.format("GET", base .. "/Users?sortBy=name.familyName&sortOrder=" .. order .. "&count=100", headers())
+end`,
   'Entra PATCH (active, work email)': (dir) => `
 init = function() ids = lines("${dir}/ids"); names = lines("${dir}/names") end
 request = function()

@@ -9,8 +9,11 @@ import {
   scimClient,
   userBody,
 } from './support/scim-client.js';
-import { query, sql } from '../src/db/database.js';
-import { USER_TABLE, compileFilter } from '../src/db/filter-sql.js';
+import { query, raw, sql } from '../src/db/database.js';
+import { GROUP_TABLE, type ResourceTable, USER_TABLE, compileFilter } from '../src/db/filter-sql.js';
+import { planList } from '../src/directory/resource-list.js';
+import { PAGING } from '../src/http/scim/resource-routes.js';
+import { parseListQuery } from '../src/scim/list-response.js';
 import { parseScimFilter } from '../src/scim/filter/parse.js';
 import { type TestApp, createTenant, startTestApp } from './support/test-app.js';
 
@@ -189,6 +192,102 @@ describe('sorting', () => {
       'bjensen@example.com',
       'adoe@example.org',
     ]);
+  });
+});
+
+describe('sorting: missing values, collation, indexes', () => {
+  test('resources without a value sort last ascending and first descending (RFC 7644 §3.4.2.3)', async () => {
+    // zz.top has no title: a JSON attribute.
+    expect(await names('sortBy=title')).toEqual([
+      'adoe@example.org',
+      'jsmith@example.com',
+      'bjensen@example.com',
+      'zz.top@example.org',
+    ]);
+    expect(await names('sortBy=title&sortOrder=descending')).toEqual([
+      'zz.top@example.org',
+      'bjensen@example.com',
+      'jsmith@example.com',
+      'adoe@example.org',
+    ]);
+  });
+
+  test('a hot name column sorts by its lowercase in code point order, ties by id, missing values per the RFC', async () => {
+    const tenant = await createTenant(t);
+    const own = scimClient(t.url, tenant.directoryId, tenant.token);
+    // Created in this order, so ids (UUIDv7) rise in it: "Same" and "SAME" tie and keep it ascending.
+    const surnames = ['beta', 'Ölund', 'Same', undefined, 'zeta', '_under', 'Émile', 'SAME', 'Alpha'];
+    for (const [i, familyName] of surnames.entries()) {
+      const name = familyName === undefined ? { givenName: 'N' } : { givenName: 'N', familyName };
+      expect((await own.post('/Users', userBody(`order.${i}`, { name }))).status).toBe(201);
+    }
+    const order = async (query: string) => {
+      const res = await own.get(`/Users?sortBy=name.familyName&${query}`);
+      expect(res.status, res.text).toBe(200);
+      return res.body.Resources.map((u: { userName: string }) => Number(u.userName.split('.')[1]));
+    };
+    // "_" (U+005F) comes before "a", and "é" (U+00E9), "ö" (U+00F6) after "z": byte order of the lowercase.
+    const ascending = [5, 8, 0, 2, 7, 4, 6, 1, 3];
+    expect(await order('')).toEqual(ascending);
+    // Descending reverses the whole order: the user without a familyName first, the tie by id descending.
+    expect(await order('sortOrder=descending')).toEqual([...ascending].reverse());
+    // Pages of the same order.
+    const pages = [];
+    for (let start = 1; start <= surnames.length; start += 4)
+      pages.push(...(await order(`startIndex=${start}&count=4`)));
+    expect(pages).toEqual(ascending);
+    // A filter on the column compares in the same order.
+    expect(await order(`filter=${encodeURIComponent('name.familyName gt "same"')}`)).toEqual([4, 6, 1]);
+    expect(await order(`filter=${encodeURIComponent('name.familyName le "beta"')}`)).toEqual([5, 8, 0]);
+  });
+
+  test('an unfiltered page sorted by a name column reads its index in order, either way (migration 0022)', async () => {
+    const tenant = await createTenant(t);
+    const scope = [tenant.organizationId, tenant.directoryId];
+    const client = await t.db.pool.connect();
+    try {
+      await client.query('begin');
+      // A directory of some size, analyzed (both rolled back), so that the plan is the one a large directory gets.
+      await client.query(
+        `insert into scim_users (organization_id, directory_id, id, user_name, display_name, given_name, family_name,
+                                 active, resource)
+         select $1, $2, gen_random_uuid(), 'bulk' || g, 'Display ' || g, 'Given' || g, 'Family' || (g % 500),
+                true, '{}'::jsonb
+         from generate_series(1, 20000) g`,
+        scope,
+      );
+      await client.query(
+        `insert into scim_groups (organization_id, directory_id, id, display_name, resource)
+         select $1, $2, gen_random_uuid(), 'Group ' || g, '{}'::jsonb from generate_series(1, 20000) g`,
+        scope,
+      );
+      await client.query('analyze scim_users; analyze scim_groups');
+      const cases: [ResourceTable, string, string, string][] = [
+        [USER_TABLE, 'scim_users', 'userName', 'scim_users_user_name_order'],
+        [USER_TABLE, 'scim_users', 'displayName', 'scim_users_display_name_order'],
+        [USER_TABLE, 'scim_users', 'name.familyName', 'scim_users_family_name_order'],
+        [USER_TABLE, 'scim_users', 'name.givenName', 'scim_users_given_name_order'],
+        [GROUP_TABLE, 'scim_groups', 'displayName', 'scim_groups_display_name_order'],
+      ];
+      for (const [table, relation, sortBy, index] of cases) {
+        for (const sortOrder of ['ascending', 'descending']) {
+          const plan = planList(parseListQuery({ sortBy, sortOrder, startIndex: '1' }, PAGING), table);
+          const q = sql`explain (costs off) select r.id from ${raw(relation)} r
+              where r.organization_id = ${tenant.organizationId} and r.directory_id = ${tenant.directoryId}
+                and (${plan.where})
+              order by ${plan.orderBy} limit ${plan.limit} offset ${plan.offset}`;
+          const text = (await client.query<{ 'QUERY PLAN': string }>(q.text, q.values)).rows
+            .map((r) => r['QUERY PLAN'])
+            .join('\n');
+          const scan = sortOrder === 'ascending' ? 'Index Scan using' : 'Index Scan Backward using';
+          expect(text, `${sortBy} ${sortOrder}`).toContain(`${scan} ${index}`);
+          expect(text, `${sortBy} ${sortOrder}`).not.toMatch(/Sort/);
+        }
+      }
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
   });
 });
 
@@ -450,12 +549,12 @@ describe('statistics for prefix filters', () => {
       sql`select c.relname as index, a.attstattarget::int as target
           from pg_attribute a join pg_class c on c.oid = a.attrelid
           where a.attnum = 3 and c.relname = any(${[
-            'scim_users_family_name',
-            'scim_users_given_name',
-            'scim_users_display_name',
-            'scim_users_user_name_pattern',
+            'scim_users_family_name_order',
+            'scim_users_given_name_order',
+            'scim_users_display_name_order',
+            'scim_users_user_name_order',
             'scim_user_emails_value',
-            'scim_groups_display_name_pattern',
+            'scim_groups_display_name_order',
           ]}::text[])
           order by 1`,
     );
@@ -606,8 +705,8 @@ describe('prefix filters', () => {
       );
       const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n');
       await client.query('deallocate prefix_explain');
-      expect(plan).toMatch(/Index Scan using scim_users_family_name/);
-      expect(plan).toMatch(/Index Cond: .*lower\(family_name\) ~>=~ lower\(\$\d+\).*~<~ roster_prefix_end/);
+      expect(plan).toMatch(/Index Scan using scim_users_family_name_order/);
+      expect(plan).toMatch(/Index Cond: .*lower\(family_name\).* >= lower\(\$\d+\).* < roster_prefix_end/);
     } finally {
       await client.query('rollback');
       client.release();

@@ -11,15 +11,16 @@ import { type Query as Sql, raw, sql } from './database.js';
 /** What a SQL expression holds, which decides the operators it accepts (RFC 7644 §3.4.2.2). */
 export type Operand =
   /**
-   * Text; compared through `lower()` on both sides unless `caseExact` (RFC 7643 §2.2). `prefixIndexed`: a
-   * `text_pattern_ops` index holds `lower(expr)` (the hot columns of migration 0002), so `sw` is an index range.
+   * Text; compared through `lower()` on both sides unless `caseExact` (RFC 7643 §2.2). `lowerIndexed`: an
+   * index holds `(lower(expr) collate "C", id)` (the hot columns of migration 0022), so comparisons, `sw` ranges
+   * and sorting are made in that collation, and read that index.
    */
   | {
       readonly kind: 'text';
       readonly expr: Sql;
       readonly caseExact: boolean;
       readonly binary?: boolean;
-      readonly prefixIndexed?: boolean;
+      readonly lowerIndexed?: boolean;
     }
   /** A `uuid` column: `id`, `members.value`, `groups.value`. */
   | { readonly kind: 'uuid'; readonly expr: Sql }
@@ -135,27 +136,37 @@ function compareOrdered(left: Sql, op: Exclude<CompareOp, 'co' | 'sw' | 'ew'>, r
 export function isPrefixRange(operand: Operand, value: CompareValue): boolean {
   return (
     operand.kind === 'text' &&
-    operand.prefixIndexed === true &&
+    operand.lowerIndexed === true &&
     !operand.caseExact &&
     typeof value === 'string' &&
     /[^\u{10FFFF}]/u.test(value)
   );
 }
 
+/**
+ * The text a case-insensitive operand compares and sorts by: `lower(expr)`, in the "C" collation (byte order,
+ * which in UTF-8 is code point order) where an index holds it that way (migration 0022).
+ */
+function lowered(operand: Operand & { kind: 'text' }): Sql {
+  return operand.lowerIndexed === true
+    ? sql`(lower(${operand.expr}) collate "C")`
+    : sql`lower(${operand.expr})`;
+}
+
 // RFC 7643 §2.2 caseExact false: `lower()` on both sides, so `lower(r.user_name)` matches its index.
 function compareText(operand: Operand & { kind: 'text' }, op: CompareOp, value: string): Sql {
   const { expr, caseExact } = operand;
-  const left = caseExact ? expr : sql`lower(${expr})`;
+  const left = caseExact ? expr : lowered(operand);
   const param = (text: string) => (caseExact ? sql`${text}` : sql`lower(${text})`);
   switch (op) {
     case 'co':
       return sql`${left} like ${param(`%${escapeLike(value)}%`)}`;
     case 'sw': {
-      // A `like` prefix pattern uses a `text_pattern_ops` index only when PostgreSQL plans with the pattern in
-      // hand. The range from the lowered prefix to its end (migration 0018) holds exactly the texts that start
-      // with it (UTF-8 byte order is code point order), and a prepared statement's generic plan reads it too.
+      // A `like` prefix pattern uses an index only when PostgreSQL plans with the pattern in hand. The range
+      // from the lowered prefix to its end (migration 0018) holds exactly the texts that start with it (in the
+      // "C" collation of `left`, UTF-8 byte order is code point order), and a generic plan reads it too.
       if (!isPrefixRange(operand, value)) return sql`${left} like ${param(`${escapeLike(value)}%`)}`;
-      return sql`(${left} ~>=~ lower(${value}) and ${left} ~<~ roster_prefix_end(lower(${value})))`;
+      return sql`(${left} >= lower(${value}) and ${left} < roster_prefix_end(lower(${value})))`;
     }
     case 'ew':
       return sql`${left} like ${param(`%${escapeLike(value)}`)}`;
@@ -182,7 +193,7 @@ function compareUuid(expr: Sql, op: CompareOp, value: string): Sql {
 export function sortExpression(operand: Operand): Sql {
   switch (operand.kind) {
     case 'text':
-      return operand.caseExact ? operand.expr : sql`lower(${operand.expr})`;
+      return operand.caseExact ? operand.expr : lowered(operand);
     case 'jsonBoolean':
       return sql`case when jsonb_typeof(${operand.expr}) = 'boolean' then (${operand.expr})::boolean end`;
     case 'jsonNumber':

@@ -10,23 +10,23 @@ import type { Failure, Operand } from './filter-sql-operands.js';
 
 export type ResourceKind = 'User' | 'Group';
 
-/** A text operand; `prefixIndexed` for a hot column with a `text_pattern_ops` index on `lower(column)`. */
-const text = (expr: Sql, definition: AttributeDefinition, prefixIndexed = false): Operand => ({
+/** A text operand; `lowerIndexed` for a hot column with an index on `(lower(column) collate "C", id)`. */
+const text = (expr: Sql, definition: AttributeDefinition, lowerIndexed = false): Operand => ({
   kind: 'text',
   expr,
   caseExact: definition.caseExact,
-  ...(prefixIndexed ? { prefixIndexed } : {}),
+  ...(lowerIndexed ? { lowerIndexed } : {}),
 });
 
-/** A hot text column with a `text_pattern_ops` index on `lower(column)` (migration 0002). */
-const prefixIndexed = (expr: Sql, definition: AttributeDefinition): Operand => text(expr, definition, true);
+/** A hot text column with an index on `(lower(column) collate "C", id)` (migration 0022). */
+const lowerIndexed = (expr: Sql, definition: AttributeDefinition): Operand => text(expr, definition, true);
 
 type HotColumn = (definition: AttributeDefinition, kind: ResourceKind) => Operand;
 
 const COMMON_HOT: Record<string, HotColumn> = {
   id: () => ({ kind: 'uuid', expr: sql`r.id` }),
   externalId: (definition) => text(sql`r.external_id`, definition),
-  displayName: (definition) => prefixIndexed(sql`r.display_name`, definition),
+  displayName: (definition) => lowerIndexed(sql`r.display_name`, definition),
   'meta.created': () => ({ kind: 'timestamp', expr: sql`r.created_at` }),
   'meta.lastModified': () => ({ kind: 'timestamp', expr: sql`r.updated_at` }),
   'meta.resourceType': (definition, kind) => text(sql`${kind}::text`, definition),
@@ -36,9 +36,9 @@ const COMMON_HOT: Record<string, HotColumn> = {
 const HOT: Record<ResourceKind, Record<string, HotColumn>> = {
   User: {
     ...COMMON_HOT,
-    userName: (definition) => prefixIndexed(sql`r.user_name`, definition),
-    'name.givenName': (definition) => prefixIndexed(sql`r.given_name`, definition),
-    'name.familyName': (definition) => prefixIndexed(sql`r.family_name`, definition),
+    userName: (definition) => lowerIndexed(sql`r.user_name`, definition),
+    'name.givenName': (definition) => lowerIndexed(sql`r.given_name`, definition),
+    'name.familyName': (definition) => lowerIndexed(sql`r.family_name`, definition),
     active: () => ({ kind: 'boolean', expr: sql`r.active` }),
   },
   Group: COMMON_HOT,

@@ -21,31 +21,35 @@ const group = (filter: string) => compileFilter(parseScimFilter(filter), GROUP_T
 
 describe('compileFilter on Users', () => {
   test.each<[string, unknown, unknown[]]>([
-    // RFC 7643 §4.1.1: userName is caseExact false, compared through the lower(user_name) index.
-    ['userName eq "bjensen"', 'lower(r.user_name) = lower($1)', ['bjensen']],
-    ['USERNAME Eq "BJensen"', 'lower(r.user_name) = lower($1)', ['BJensen']],
-    [`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "b"`, 'lower(r.user_name) = lower($1)', ['b']],
+    // RFC 7643 §4.1.1: userName is caseExact false, compared through its (lower(user_name) collate "C", id) index.
+    ['userName eq "bjensen"', '(lower(r.user_name) collate "C") = lower($1)', ['bjensen']],
+    ['USERNAME Eq "BJensen"', '(lower(r.user_name) collate "C") = lower($1)', ['BJensen']],
+    [
+      `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "b"`,
+      '(lower(r.user_name) collate "C") = lower($1)',
+      ['b'],
+    ],
     // RFC 7643 §3.1: externalId is caseExact.
     ['externalId eq "00ujl29u0le5T6Aj10h7"', 'r.external_id = $1', ['00ujl29u0le5T6Aj10h7']],
-    ['displayName ne "Babs"', 'lower(r.display_name) is distinct from lower($1)', ['Babs']],
-    // sw on a hot column with a text_pattern_ops index: a range with parameter bounds (migration 0018) that a
-    // generic plan can use.
+    ['displayName ne "Babs"', '(lower(r.display_name) collate "C") is distinct from lower($1)', ['Babs']],
+    // sw on a hot column with a "C" index on lower(): a range with parameter bounds (migrations 0018, 0022) that
+    // a generic plan can use.
     [
       'name.familyName sw "J"',
-      '(lower(r.family_name) ~>=~ lower($1) and lower(r.family_name) ~<~ roster_prefix_end(lower($2)))',
+      '((lower(r.family_name) collate "C") >= lower($1) and (lower(r.family_name) collate "C") < roster_prefix_end(lower($2)))',
       ['J', 'J'],
     ],
     // No range: a caseExact column (its index is not on lower()), an empty prefix, a prefix without an end.
     ['externalId sw "A"', 'r.external_id like $1', ['A%']],
-    ['userName sw ""', 'lower(r.user_name) like lower($1)', ['%']],
-    ['userName sw "\u{10FFFF}"', 'lower(r.user_name) like lower($1)', ['\u{10FFFF}%']],
-    ['name.givenName co "ar"', 'lower(r.given_name) like lower($1)', ['%ar%']],
-    ['userName ew "@example.com"', 'lower(r.user_name) like lower($1)', ['%@example.com']],
+    ['userName sw ""', '(lower(r.user_name) collate "C") like lower($1)', ['%']],
+    ['userName sw "\u{10FFFF}"', '(lower(r.user_name) collate "C") like lower($1)', ['\u{10FFFF}%']],
+    ['name.givenName co "ar"', '(lower(r.given_name) collate "C") like lower($1)', ['%ar%']],
+    ['userName ew "@example.com"', '(lower(r.user_name) collate "C") like lower($1)', ['%@example.com']],
     // LIKE wildcards in the value match themselves; in a range they are plain characters.
-    ['userName co "a_b%c\\\\d"', 'lower(r.user_name) like lower($1)', ['%a\\_b\\%c\\\\d%']],
+    ['userName co "a_b%c\\\\d"', '(lower(r.user_name) collate "C") like lower($1)', ['%a\\_b\\%c\\\\d%']],
     [
       'userName sw "a_b%c\\\\d"',
-      '(lower(r.user_name) ~>=~ lower($1) and lower(r.user_name) ~<~ roster_prefix_end(lower($2)))',
+      '((lower(r.user_name) collate "C") >= lower($1) and (lower(r.user_name) collate "C") < roster_prefix_end(lower($2)))',
       ['a_b%c\\d', 'a_b%c\\d'],
     ],
     ['active eq true', 'r.active = $1::boolean', [true]],
@@ -94,7 +98,7 @@ describe('compileFilter on Users', () => {
     ['title ne null', "coalesce(r.resource ->> $1::text, '') <> ''", ['title']],
     [
       'not (userName eq "a" or title pr)',
-      "not coalesce((lower(r.user_name) = lower($1) or coalesce(r.resource ->> $2::text, '') <> ''), false)",
+      `not coalesce(((lower(r.user_name) collate "C") = lower($1) or coalesce(r.resource ->> $2::text, '') <> ''), false)`,
       ['a', 'title'],
     ],
     // RFC 7644 §3.4.2.2: every condition in brackets holds for the same email.
@@ -129,7 +133,7 @@ describe('compileFilter on Users', () => {
     ],
     ['addresses.primary eq true', `${PHONES} x.v -> $2::text = $3::jsonb)`, ['addresses', 'primary', 'true']],
     // A singular complex attribute in brackets is its sub-attributes: the hot column still serves.
-    ['name[givenName eq "Barbara"]', 'lower(r.given_name) = lower($1)', ['Barbara']],
+    ['name[givenName eq "Barbara"]', '(lower(r.given_name) collate "C") = lower($1)', ['Barbara']],
     [
       `groups.value eq "${UUID}"`,
       expect.stringContaining('m.member_id = r.id and m.group_id = $1::uuid)'),
@@ -144,7 +148,7 @@ describe('compileFilter on Users', () => {
 
 describe('compileFilter on Groups', () => {
   test.each<[string, string, unknown[]]>([
-    ['displayName eq "Admins"', 'lower(r.display_name) = lower($1)', ['Admins']],
+    ['displayName eq "Admins"', '(lower(r.display_name) collate "C") = lower($1)', ['Admins']],
     ['externalId eq "G1"', 'r.external_id = $1', ['G1']],
     [`members[value eq "${UUID}"]`, `${MEMBERS} and m.member_id = $1::uuid)`, [UUID]],
     [`members eq "${UUID}"`, `${MEMBERS} and m.member_id = $1::uuid)`, [UUID]],
@@ -199,10 +203,10 @@ describe('compileFilter rejects with invalidFilter', () => {
 
 describe('compileSortKey', () => {
   test.each<[string, string, unknown[]]>([
-    ['userName', 'lower(r.user_name)', []],
+    ['userName', '(lower(r.user_name) collate "C")', []],
     ['externalId', 'r.external_id', []],
     ['meta.lastModified', 'r.updated_at', []],
-    ['name.familyName', 'lower(r.family_name)', []],
+    ['name.familyName', '(lower(r.family_name) collate "C")', []],
     [`${ENT}:department`, 'lower(r.resource #>> $1::text[])', [[ENT, 'department']]],
     // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value, else its first.
     [

@@ -26,6 +26,7 @@ import * as m0018 from './migrations/0018-prefix-range.js';
 import * as m0019 from './migrations/0019-event-batches.js';
 import * as m0020 from './migrations/0020-queue-batches.js';
 import * as m0021 from './migrations/0021-compact-event-rows.js';
+import * as m0022 from './migrations/0022-sort-indexes.js';
 
 interface Migration {
   readonly name: string;
@@ -54,6 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0019,
   m0020,
   m0021,
+  m0022,
 ];
 
 // An arbitrary constant that names "Roster migrations" among advisory locks.

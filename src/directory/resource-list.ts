@@ -94,9 +94,11 @@ export function planList(
     return { where, orderBy: sql`r.id desc`, offset: 0, limit: q.count + 1, keyLookup, generic };
   }
   const direction = q.sortOrder === 'descending' ? sql`desc` : sql`asc`;
-  // RFC 7644 §3.4.2.3: sorting is stable here because the id breaks every tie.
+  // RFC 7644 §3.4.2.3: sorting is stable here because the id breaks every tie, and resources without a value
+  // are "ordered last if ascending and first if descending", which is PostgreSQL's default order of nulls (and
+  // what an index read forwards or backwards yields).
   const orderBy = q.sortBy
-    ? sql`${compileSortKey(q.sortBy, table)} ${direction} nulls last, r.id ${direction}`
+    ? sql`${compileSortKey(q.sortBy, table)} ${direction}, r.id ${direction}`
     : sql`r.id ${direction}`;
   // Cursor pages read one extra row to know whether a next page exists.
   if (q.startIndex === undefined)
