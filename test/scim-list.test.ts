@@ -1,4 +1,6 @@
 /** Filtering, sorting and paging of SCIM lists (RFC 7644 §3.4.2, RFC 9865) through HTTP on real PostgreSQL. */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ENTERPRISE,
@@ -284,10 +286,176 @@ describe('sorting: missing values, collation, indexes', () => {
           expect(text, `${sortBy} ${sortOrder}`).not.toMatch(/Sort/);
         }
       }
+      // A cursor page deep in a walk sorted by name starts at its key in the same index: a range, not a scan
+      // from the start (pages in the middle of the directory cost what the first does).
+      const id = (await client.query<{ id: string }>('select gen_random_uuid() as id')).rows[0]!.id;
+      for (const [direction, sortOrder] of [
+        ['after', 'ascending'],
+        ['before', 'ascending'],
+        ['after', 'descending'],
+      ] as const) {
+        const q = parseListQuery({ sortBy: 'name.familyName', sortOrder, cursor: 'x' }, PAGING);
+        const sorted = {
+          key: 'family250',
+          sortBy: 'name.familyName',
+          descending: sortOrder === 'descending',
+        };
+        const plan = planList(q, USER_TABLE, { direction, id, sorted });
+        const explain = sql`explain (costs off) select r.id from scim_users r
+            where r.organization_id = ${tenant.organizationId} and r.directory_id = ${tenant.directoryId}
+              and (${plan.where})
+            order by ${plan.orderBy} limit ${plan.limit}`;
+        const text = (await client.query<{ 'QUERY PLAN': string }>(explain.text, explain.values)).rows
+          .map((r) => r['QUERY PLAN'])
+          .join('\n');
+        expect(text, `${direction} ${sortOrder}`).toContain('scim_users_family_name_order');
+        expect(text, `${direction} ${sortOrder}`).toMatch(/Index Cond: .*ROW\(\(lower\(family_name\)/);
+        expect(text, `${direction} ${sortOrder}`).not.toMatch(/Sort/);
+      }
     } finally {
       await client.query('rollback');
       client.release();
     }
+  });
+});
+
+describe('cursor paging with sortBy (RFC 9865: cursor pages are sorted)', () => {
+  let own: ScimClient;
+  const userNames: string[] = [];
+  beforeAll(async () => {
+    const tenant = await createTenant(t);
+    own = scimClient(t.url, tenant.directoryId, tenant.token);
+    // Ties (case variants of one name, the same title, half of them active), values missing, non-ASCII.
+    const families = [
+      'Same',
+      'b',
+      undefined,
+      'same',
+      'Ölund',
+      '_x',
+      'SAME',
+      undefined,
+      'b',
+      'a',
+      'Same',
+      'z',
+    ];
+    for (const [i, familyName] of families.entries()) {
+      const userName = `cursor.${String(i).padStart(2, '0')}@example.com`;
+      const body = userBody(userName, {
+        name: familyName === undefined ? { givenName: 'C' } : { givenName: 'C', familyName },
+        active: i % 2 === 0,
+        ...(i % 3 === 0 ? {} : { title: i % 3 === 1 ? 'Lead' : 'Staff' }),
+        emails: [{ value: `${String(11 - i).padStart(2, '0')}@example.com`, type: 'work', primary: true }],
+      });
+      expect((await own.post('/Users', body)).status).toBe(201);
+      userNames.push(userName);
+    }
+  });
+
+  const idsOf = (body: { Resources: { id: string }[] }) => body.Resources.map((r) => r.id);
+
+  /** Every page of a cursor walk, forwards from the start, then backwards from the last page by previousCursor. */
+  async function walk(query: string, count: number) {
+    const forward: string[][] = [];
+    let last: { previousCursor?: string } = {};
+    for (let cursor: string | undefined = ''; cursor !== undefined;) {
+      const res = await own.get(`/Users?${query}&count=${count}&cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.totalResults).toBe(userNames.length);
+      forward.push(idsOf(res.body));
+      last = res.body;
+      cursor = res.body.nextCursor;
+      expect(forward.length).toBeLessThanOrEqual(userNames.length + 1);
+    }
+    const backward: string[][] = [forward.at(-1)!];
+    for (let cursor = last.previousCursor; cursor !== undefined;) {
+      const res = await own.get(`/Users?${query}&count=${count}&cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status, res.text).toBe(200);
+      backward.unshift(idsOf(res.body));
+      cursor = res.body.previousCursor;
+    }
+    return { forward, backward };
+  }
+
+  test('a walk visits every user once, in the order index paging gives, forwards and back', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          'name.familyName',
+          'userName',
+          'title',
+          'active',
+          'emails',
+          'meta.lastModified',
+          'name.givenName',
+        ),
+        fc.constantFrom('ascending', 'descending'),
+        fc.integer({ min: 1, max: 5 }),
+        async (sortBy, sortOrder, count) => {
+          const query = `sortBy=${sortBy}&sortOrder=${sortOrder}`;
+          const all = await own.get(`/Users?${query}&startIndex=1&count=1000`);
+          const { forward, backward } = await walk(query, count);
+          expect(forward.flat()).toEqual(idsOf(all.body));
+          expect(forward.slice(0, -1).every((page) => page.length === count)).toBe(true);
+          expect(backward).toEqual(forward);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test('without sortBy a walk is by id, either way', async () => {
+    for (const sortOrder of ['ascending', 'descending']) {
+      const all = await own.get(`/Users?sortOrder=${sortOrder}&startIndex=1&count=1000`);
+      const { forward, backward } = await walk(`sortOrder=${sortOrder}`, 5);
+      expect(forward.flat()).toEqual(idsOf(all.body));
+      expect(backward).toEqual(forward);
+    }
+  });
+
+  test('a cursor is refused with another sort, and a forged one with invalidCursor', async () => {
+    const forged = (s: string, k: string) =>
+      Buffer.from(JSON.stringify({ d: 'a', i: randomUUID(), t: 12, s, o: 'a', k })).toString('base64url');
+    const first = await own.get('/Users?sortBy=name.familyName&count=2&cursor=');
+    const cursor = encodeURIComponent(first.body.nextCursor);
+    expect((await own.get(`/Users?sortBy=name.familyName&count=2&cursor=${cursor}`)).status).toBe(200);
+    for (const query of [
+      `sortBy=userName&count=2&cursor=${cursor}`,
+      `sortBy=name.familyName&sortOrder=descending&count=2&cursor=${cursor}`,
+      `count=2&cursor=${cursor}`,
+      `sortBy=name.familyName&count=2&cursor=${encodeURIComponent((await own.get('/Users?count=2&cursor=')).body.nextCursor)}`,
+      `sortBy=name.familyName&count=2&cursor=${Buffer.from('{"d":"a","i":"x"}').toString('base64url')}`,
+      `sortBy=name.familyName&count=2&cursor=${Buffer.from('{not json').toString('base64url')}`,
+      // A key that is not a value of the sort key's type reaches PostgreSQL, and is still a bad cursor.
+      `sortBy=meta.lastModified&count=2&cursor=${forged('meta.lastModified', 'yesterday-ish')}`,
+      `sortBy=active&count=2&cursor=${forged('active', 'perhaps')}`,
+    ]) {
+      const res = await own.get(`/Users?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.scimType, query).toBe('invalidCursor');
+    }
+  });
+
+  test('groups walk sorted by displayName too', async () => {
+    for (const displayName of ['Cursor B', 'cursor a', 'Cursor C', 'CURSOR A2'])
+      await own.post('/Groups', { schemas: [GROUP_SCHEMA], displayName });
+    const all = await own.get('/Groups?sortBy=displayName&sortOrder=descending&startIndex=1&count=1000');
+    const seen: string[] = [];
+    for (let cursor: string | undefined = ''; cursor !== undefined;) {
+      const res = await own.get(
+        `/Groups?sortBy=displayName&sortOrder=descending&count=1&cursor=${encodeURIComponent(cursor)}`,
+      );
+      seen.push(...idsOf(res.body));
+      cursor = res.body.nextCursor;
+    }
+    expect(seen).toEqual(idsOf(all.body));
+    expect(all.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual([
+      'Cursor C',
+      'Cursor B',
+      'CURSOR A2',
+      'cursor a',
+    ]);
   });
 });
 

@@ -177,9 +177,18 @@ export async function deleteMembershipsOfUser(
 export async function selectGroups(
   db: Executor,
   scope: DirectoryScope,
-  page: { where: Query; orderBy: Query; offset: number; limit: number; generic?: boolean | undefined },
+  page: {
+    where: Query;
+    orderBy: Query;
+    offset: number;
+    limit: number;
+    generic?: boolean | undefined;
+    /** Selected as `sort_key` text, for the cursors of a walk with `sortBy` (`ListPlan.sortKey`). */
+    sortKey?: Query | undefined;
+  },
 ): Promise<GroupRow[]> {
-  const q = sql`select ${GROUP_COLUMNS} from scim_groups r
+  const q = sql`select ${GROUP_COLUMNS}${page.sortKey ? sql`, (${page.sortKey})::text as sort_key` : sql``}
+        from scim_groups r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and (${page.where})
         order by ${page.orderBy}

@@ -294,6 +294,8 @@ type PageQuery = {
   limit: number;
   /** The page's best plan is the same for any values (`ListPlan.generic`): it may run prepared. */
   generic?: boolean | undefined;
+  /** Selected as `sort_key` text, for the cursors of a walk with `sortBy` (`ListPlan.sortKey`). */
+  sortKey?: Query | undefined;
 };
 
 /** A page of users, and the list's total when it was asked for (see {@link selectUsers}). */
@@ -353,6 +355,7 @@ async function selectPage<R extends { id: string }>(
   const { organizationId: org, directoryId: dir } = scope;
   const q = sql`select ${columns}
         ${total ? sql`, (${total})::float8 as page_total` : sql``}
+        ${page.sortKey ? sql`, (${page.sortKey})::text as sort_key` : sql``}
         ${
           withGroups
             ? sql`, (select string_agg(m.group_id::text, ',' order by m.group_id) from scim_group_members m

@@ -18,7 +18,15 @@ import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
-import { cursorPage, decodeCursor, listFilter, pageTotal, planList } from './resource-list.js';
+import {
+  cursorPage,
+  decodeCursor,
+  listFilter,
+  pageTotal,
+  planList,
+  readingCursor,
+  withNextSegment,
+} from './resource-list.js';
 import type { DirectoryModel } from './directory-model.js';
 import type { DirectoryScope } from './scope.js';
 
@@ -179,10 +187,11 @@ export async function listGroups(
   const count = () =>
     q.filter ? store.countGroups(pool, scope, plan.where) : selectResourceCount(pool, scope, 'Group');
   if (q.count === 0) return { results: [], totalResults: await count() };
-  const fetched = await store.selectGroups(
-    pool,
-    scope,
-    keyset ? planList(q, model.groups, keyset, filter) : plan,
+  const read = keyset ? planList(q, model.groups, keyset, filter) : plan;
+  const fetched = await readingCursor(keyset, async () =>
+    withNextSegment(read, await store.selectGroups(pool, scope, read), (next) =>
+      store.selectGroups(pool, scope, next),
+    ),
   );
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);

@@ -29,6 +29,13 @@ export interface ListPlan {
    * range (`isPrefixFilter`), with any sort.
    */
   generic?: boolean;
+  /** A cursor walk with `sortBy`: the sort key, which the page selects as `sort_key` text for its cursors. */
+  sortKey?: Query;
+  /**
+   * A sorted cursor page whose rows may run on past its segment (rows with a value, rows without: see
+   * {@link planList}): the statement for the next segment, read when this one has fewer than `limit` rows.
+   */
+  then?: ListPlan;
 }
 
 /** `<key attribute> eq <value>`: the attribute's canonical path (`userName`) and the value compared. */
@@ -51,12 +58,14 @@ function keyLookupOf(filter: Filter | undefined, table: ResourceTable): KeyLooku
   return { path: resolved.path, value: filter.value };
 }
 
-/** Where a cursor page starts: after an id (forward) or before one (a previous page). */
+/** Where a cursor page starts: after a row (forward) or before one (a previous page). */
 export interface Keyset {
   direction: 'after' | 'before';
   id: string;
   /** `totalResults` as counted on the first page of this cursor walk. */
   total?: number;
+  /** A walk with `sortBy`: the row's sort key as text (null: the row has no value), and the walk's sort. */
+  sorted?: { key: string | null; sortBy: string; descending: boolean };
 }
 
 /** The query's filter, parsed (400 `invalidFilter` when it does not parse). */
@@ -80,46 +89,138 @@ export function planList(
   keyset?: Keyset,
   filter: Filter | undefined = listFilter(q),
 ): ListPlan {
-  let where = filter ? compileFilter(filter, table) : sql`true`;
+  const filtered = filter ? compileFilter(filter, table) : sql`true`;
   const keyLookup = keyLookupIn(q, filter, table);
   const generic = keyLookup !== undefined || (filter !== undefined && isPrefixFilter(filter, table));
-  if (keyset) {
-    where =
-      keyset.direction === 'after'
-        ? sql`(${where}) and r.id > ${keyset.id}`
-        : sql`(${where}) and r.id < ${keyset.id}`;
-  }
-  if (keyset?.direction === 'before') {
-    // Read the previous page backwards from the cursor (one extra row tells whether there is another before it).
-    return { where, orderBy: sql`r.id desc`, offset: 0, limit: q.count + 1, keyLookup, generic };
-  }
-  const direction = q.sortOrder === 'descending' ? sql`desc` : sql`asc`;
+  const sortKey = q.sortBy ? compileSortKey(q.sortBy, table) : undefined;
+  // Cursor pages read one extra row to know whether a next page exists.
+  const limit = q.startIndex === undefined ? q.count + 1 : q.count;
+  const offset = q.startIndex === undefined ? 0 : q.startIndex - 1;
+  // A previous page is read backwards from the cursor (the caller restores the order).
+  const descending = (q.sortOrder === 'descending') !== (keyset?.direction === 'before');
+  const direction = descending ? sql`desc` : sql`asc`;
   // RFC 7644 §3.4.2.3: sorting is stable here because the id breaks every tie, and resources without a value
   // are "ordered last if ascending and first if descending", which is PostgreSQL's default order of nulls (and
-  // what an index read forwards or backwards yields).
-  const orderBy = q.sortBy
-    ? sql`${compileSortKey(q.sortBy, table)} ${direction}, r.id ${direction}`
-    : sql`r.id ${direction}`;
-  // Cursor pages read one extra row to know whether a next page exists.
-  if (q.startIndex === undefined)
-    return { where, orderBy, offset: 0, limit: q.count + 1, keyLookup, generic };
-  return { where, orderBy, offset: q.startIndex - 1, limit: q.count, keyLookup, generic };
+  // what an index read forwards or backwards yields). Descending is exactly ascending reversed.
+  const orderBy = sortKey ? sql`${sortKey} ${direction}, r.id ${direction}` : sql`r.id ${direction}`;
+  const page = { orderBy, offset, limit, keyLookup, generic };
+  const withKey = q.cursor !== undefined && sortKey ? { sortKey } : {};
+  if (!keyset) return { where: filtered, ...page, ...withKey };
+  const afterId = descending ? sql`r.id < ${keyset.id}` : sql`r.id > ${keyset.id}`;
+  if (!sortKey || !keyset.sorted) return { where: sql`(${filtered}) and ${afterId}`, ...page };
+  // RFC 9865, Sorting: "If sorting is implemented ..., then cursor-paged results SHOULD be sorted". The walk has
+  // two segments, rows with a value in (key, id) order and rows without one in id order: ascending reads the
+  // first, then the second; descending the reverse. A row comparison on (key, id) is a range of the key's index
+  // where there is one (migration 0022), so a deep page costs what the first does; it is null, so false, for
+  // rows without a value.
+  const { key } = keyset.sorted;
+  const keyed = (where: Query) => ({ where, ...page, sortKey });
+  const nulls = sql`(${filtered}) and ${sortKey} is null`;
+  const valued = sql`(${filtered}) and ${sortKey} is not null`;
+  if (key === null) {
+    const here = keyed(sql`${nulls} and ${afterId}`);
+    return descending ? { ...here, then: keyed(valued) } : here;
+  }
+  const past = descending ? sql`<` : sql`>`;
+  const here = keyed(sql`(${filtered}) and (${sortKey}, r.id) ${past} (${key}, ${keyset.id})`);
+  return descending ? here : { ...here, then: keyed(nulls) };
 }
 
 /**
  * RFC 9865 cursors are opaque: base64url of a direction, an id and the walk's `totalResults`
- * (`a:<id>:<total>`). Keyset order is by id.
+ * (`a:<id>:<total>`), keyset order by id. A walk with `sortBy` carries JSON instead, with the row's sort key and
+ * the walk's sort, so that a cursor used with another sort is refused rather than misread.
  */
 export function decodeCursor(q: ListQuery): Keyset | undefined {
   if (q.cursor === undefined || q.cursor === '') return undefined;
-  if (q.sortBy) throw ScimError.invalidValue('cursor paging is by id; sortBy cannot be combined with cursor');
   const text = Buffer.from(q.cursor, 'base64url').toString('utf8');
+  const keyset = text.startsWith('{') ? sortedKeyset(text) : idKeyset(text);
+  if (!keyset) throw ScimError.invalidCursor('the cursor is not one this server issued');
+  const sorted = keyset.sorted;
+  if (sorted?.sortBy !== q.sortBy || (sorted && sorted.descending !== (q.sortOrder === 'descending'))) {
+    throw ScimError.invalidCursor(
+      'the cursor belongs to a walk with another sortBy or sortOrder; send the same query with each cursor',
+    );
+  }
+  return keyset;
+}
+
+const TOTAL = /^\d{1,12}$/;
+
+function idKeyset(text: string): Keyset | undefined {
   const [prefix, id, total] = text.split(':');
   const direction = prefix === 'a' ? 'after' : prefix === 'b' ? 'before' : undefined;
-  if (!direction || !id || !isUuid(id) || (total !== undefined && !/^\d{1,12}$/.test(total))) {
-    throw ScimError.invalidCursor('the cursor is not one this server issued');
-  }
+  if (!direction || !id || !isUuid(id) || (total !== undefined && !TOTAL.test(total))) return undefined;
   return { direction, id, ...(total !== undefined ? { total: Number(total) } : {}) };
+}
+
+/** `{"d":"a"|"b","i":<id>,"t":<total>,"s":<sortBy>,"o":"a"|"d","k":<key text>|null}`. */
+function sortedKeyset(text: string): Keyset | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { d, i, t, s, o, k } = value as Record<string, unknown>;
+  const direction = d === 'a' ? 'after' : d === 'b' ? 'before' : undefined;
+  if (!direction || typeof i !== 'string' || !isUuid(i) || typeof s !== 'string') return undefined;
+  if ((o !== 'a' && o !== 'd') || (k !== null && typeof k !== 'string')) return undefined;
+  if (t !== undefined && (typeof t !== 'number' || !TOTAL.test(String(t)))) return undefined;
+  return {
+    direction,
+    id: i,
+    ...(t !== undefined ? { total: t } : {}),
+    sorted: { key: k, sortBy: s, descending: o === 'd' },
+  };
+}
+
+function encodeCursor(q: ListQuery, direction: 'a' | 'b', row: CursorRow, total: number): string {
+  const text = q.sortBy
+    ? JSON.stringify({
+        d: direction,
+        i: row.id,
+        t: total,
+        s: q.sortBy,
+        o: q.sortOrder === 'descending' ? 'd' : 'a',
+        k: row.sort_key ?? null,
+      })
+    : `${direction}:${row.id}:${total}`;
+  return Buffer.from(text).toString('base64url');
+}
+
+/** What a cursor is made of: the row's id, and its sort key in a walk with `sortBy` (`ListPlan.sortKey`). */
+export interface CursorRow {
+  readonly id: string;
+  readonly sort_key?: string | null;
+}
+
+/**
+ * Runs a page's reads. A sorted cursor's key is bound as a parameter of the sort key's type (a number, a
+ * dateTime, ...), and a forged one that is no such value fails in PostgreSQL with a data exception (SQLSTATE
+ * class 22): that is a bad cursor (400 `invalidCursor`), not a server error.
+ */
+export async function readingCursor<T>(keyset: Keyset | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (keyset?.sorted && typeof code === 'string' && code.startsWith('22')) {
+      throw ScimError.invalidCursor('the cursor is not one this server issued');
+    }
+    throw error;
+  }
+}
+
+/** A page's `rows` read by `plan`, and its next segment's (`ListPlan.then`) for the rows still missing. */
+export async function withNextSegment<R>(
+  plan: ListPlan,
+  rows: R[],
+  read: (next: ListPlan) => Promise<R[]>,
+): Promise<R[]> {
+  if (!plan.then || rows.length >= plan.limit) return rows;
+  return rows.concat(await read({ ...plan.then, limit: plan.limit - rows.length }));
 }
 
 /**
@@ -144,7 +245,7 @@ export async function pageTotal(
  * Trims a cursor page read with one extra row, restores ascending order, and computes the cursors around it:
  * a next page exists when a row follows the page, a previous one when a row precedes it.
  */
-export function cursorPage<T extends { id: string }>(
+export function cursorPage<T extends CursorRow>(
   fetched: T[],
   q: ListQuery,
   keyset: Keyset | undefined,
@@ -157,14 +258,12 @@ export function cursorPage<T extends { id: string }>(
   if (backwards) rows.reverse();
   const first = rows[0];
   const last = rows.at(-1);
-  const encode = (prefix: 'a' | 'b', id: string) =>
-    Buffer.from(`${prefix}:${id}:${total}`).toString('base64url');
   const hasNext = last !== undefined && (backwards || extra);
   const hasPrevious = first !== undefined && keyset !== undefined && (!backwards || extra);
   return {
     rows,
-    ...(hasNext ? { nextCursor: encode('a', last.id) } : {}),
-    ...(hasPrevious ? { previousCursor: encode('b', first.id) } : {}),
+    ...(hasNext ? { nextCursor: encodeCursor(q, 'a', last, total) } : {}),
+    ...(hasPrevious ? { previousCursor: encodeCursor(q, 'b', first, total) } : {}),
   };
 }
 

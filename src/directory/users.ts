@@ -36,6 +36,8 @@ import {
   listFilter,
   pageTotal,
   planList,
+  readingCursor,
+  withNextSegment,
 } from './resource-list.js';
 import type { AttributeMapping } from './attribute-mapping.js';
 import { type DirectoryModel, lockCurrentModel } from './directory-model.js';
@@ -364,14 +366,16 @@ async function listPage<R extends { id: string }>(
   // The page statement also counts unless the total is known already (a cursor carries it) or is not needed
   // (a key lookup finds at most one user, so its page is never full).
   const countsToo = keyset?.total === undefined && plan.keyLookup === undefined;
-  const page = await select(
-    pool,
-    scope,
-    keyset ? planList(q, model.users, keyset, filter) : plan,
-    withGroups,
-    countsToo ? total : undefined,
-  );
-  const fetched = page.rows;
+  const read = keyset ? planList(q, model.users, keyset, filter) : plan;
+  const { page, fetched } = await readingCursor(keyset, async () => {
+    const first = await select(pool, scope, read, withGroups, countsToo ? total : undefined);
+    const rows = await withNextSegment(
+      read,
+      first.rows,
+      async (next) => (await select(pool, scope, next, withGroups)).rows,
+    );
+    return { page: first, fetched: rows };
+  });
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, async () => page.total ?? count());
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   // Users that share a list of groups (see selectPage) share its references too.
