@@ -12,6 +12,7 @@
  *                                     (only workloads whose name contains one of these, case-insensitive, 3 runs each)
  *   BENCH_SERVER_ROOT=/tmp/other npm run bench -- wrk   (serve from another built checkout, to compare builds)
  *   BENCH_POOL_SIZE=8 npm run bench -- wrk              (the server's DATABASE_POOL_SIZE; 16 by default)
+ *   BENCH_WARMUP_SECONDS=0 npm run bench -- wrk         (no unmeasured warm-up before each workload; 3 s by default)
  *
  * This machine's speed drifts by ±30% within minutes, so req/s of two runs apart say little. Each run also reports
  * the CPU time the whole machine and the server process spent per request (from /proc), and two builds are
@@ -29,7 +30,9 @@ import path from 'node:path';
 import {
   SURNAME_BLOCK,
   type Target,
+  call,
   createGroups,
+  expectStatus,
   seedUsers,
   setUp,
   startBenchServer,
@@ -41,6 +44,8 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const SCALES = (process.env.BENCH_SCALES ?? '10000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
+/** Seconds of each workload run unmeasured before it is measured (0: none). */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const SELECTED = (process.env.BENCH_WORKLOADS ?? '')
   .split(',')
   .map((w) => w.trim().toLowerCase())
@@ -203,7 +208,19 @@ export async function wrkBench(): Promise<void> {
       writeFileSync(path.join(scratch, 'ids'), sample.map((r) => r.id).join('\n'));
       writeFileSync(path.join(scratch, 'names'), sample.map((r) => r.user_name).join('\n'));
       writeFileSync(path.join(scratch, 'blocks'), String(Math.floor(scale / SURNAME_BLOCK)));
-      const run = async (workload: string, script: string) => {
+      const run = async (workload: string, script: string, fresh?: () => Promise<string[]>) => {
+        // Steady state: the same load for WARMUP_SECONDS first, unmeasured. Right after seeding 1M users the
+        // first 6 s of filtered pages ran at 469-614/s and the next 6 s at 642-852/s (four runs), while the
+        // server's connections cached plans and PostgreSQL read the indexes in. A workload that must not repeat
+        // the warm-up's requests (member adds) gets `fresh` groups for each; the warm-up's are deleted, so the
+        // memberships the later reads walk are the measured run's alone, as without a warm-up.
+        if (WARMUP_SECONDS > 0) {
+          const warmUpGroups = await fresh?.();
+          runWrk(target, scratch, workload, script, WARMUP_SECONDS);
+          for (const id of warmUpGroups ?? [])
+            await expectStatus(call(target, 'DELETE', `/Groups/${id}`), 204);
+        }
+        await fresh?.();
         // The machine's speed right before a targeted workload (2 s of the bare server): within one run it was
         // seen to fall from 80k/s to 31k/s, so the rates before and after the whole suite do not scale each one.
         const goalPerSecond = targetOf(workload, scale);
@@ -221,11 +238,12 @@ export async function wrkBench(): Promise<void> {
       for (let round = 0; round < REPEAT; round++) {
         for (const [workload, script] of Object.entries(SCRIPTS)) {
           if (!selected(workload)) continue;
-          if (workload.startsWith('PATCH /Groups')) {
-            await freshGroups(target, scratch, `wrk-${scale}-${round}`);
-            added = true;
-          }
-          await run(workload, script(scratch));
+          let batch = 0;
+          const fresh = workload.startsWith('PATCH /Groups')
+            ? () => freshGroups(target, scratch, `wrk-${scale}-${round}-${batch++}`)
+            : undefined;
+          added ||= fresh !== undefined;
+          await run(workload, script(scratch), fresh);
         }
       }
       // The member adds left most sampled users in several groups: the reads again, now walking memberships.
@@ -240,6 +258,7 @@ export async function wrkBench(): Promise<void> {
       connections: CONNECTIONS,
       threads: 2,
       seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
       scales: SCALES,
       ...(SELECTED.length > 0 ? { workloads: SELECTED } : {}),
       repeat: REPEAT,
@@ -336,9 +355,11 @@ function cpuUse(a: CpuSample, b: CpuSample | undefined, requests: number) {
   };
 }
 
-/** 50 new, empty groups for the member-add workload, so every request adds 100 new members. */
-async function freshGroups(target: Target, dir: string, prefix: string): Promise<void> {
-  writeFileSync(path.join(dir, 'groups'), (await createGroups(target, GROUPS, prefix)).join('\n'));
+/** 50 new, empty groups for the member-add workload, so every request adds 100 new members; their ids. */
+async function freshGroups(target: Target, dir: string, prefix: string): Promise<string[]> {
+  const ids = await createGroups(target, GROUPS, prefix);
+  writeFileSync(path.join(dir, 'groups'), ids.join('\n'));
+  return ids;
 }
 
 export function runWrk(
