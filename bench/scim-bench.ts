@@ -119,7 +119,10 @@ export async function startBenchServer(name: string, root = process.cwd()): Prom
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const adminKey = `rst_admin_${randomBytes(32).toString('base64url')}`;
   const httpPort = 40_000 + Math.floor(Math.random() * 20_000);
-  const server = spawn(process.execPath, [path.join(root, 'bin/roster.js'), 'serve'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/profiles": the server's own V8 profile, written
+  // when it stops (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/roster.js'), 'serve'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
