@@ -13,6 +13,7 @@
  *   BENCH_SERVER_ROOT=/tmp/other npm run bench -- wrk   (serve from another built checkout, to compare builds)
  *   BENCH_POOL_SIZE=8 npm run bench -- wrk              (the server's DATABASE_POOL_SIZE; 16 by default)
  *   BENCH_WARMUP_SECONDS=0 npm run bench -- wrk         (no unmeasured warm-up before each workload; 3 s by default)
+ *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" npm run bench -- wrk   (Node flags for the server)
  *
  * This machine's speed drifts by ±30% within minutes, so req/s of two runs apart say little. Each run also reports
  * the CPU time the whole machine and the server process spent per request (from /proc), and two builds are
