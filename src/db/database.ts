@@ -129,6 +129,22 @@ export function preparedPage(q: Query): Query | PreparedQuery {
   return { name, text: q.text, values: q.values };
 }
 
+/** What a list page's statement takes from its plan (`ListPlan` in `directory/resource-list.ts`). */
+export interface PageQuery {
+  where: Query;
+  orderBy: Query;
+  offset: number;
+  limit: number;
+  /** The page's best plan is the same for any values (`ListPlan.generic`): it may run prepared. */
+  generic?: boolean | undefined;
+  /** Selected as `sort_key` text, for the cursors of a walk with `sortBy` (`ListPlan.sortKey`). */
+  sortKey?: Query | undefined;
+}
+
+/** The `sort_key` column a page selects for its cursors, if any (see {@link PageQuery.sortKey}). */
+export const sortKeyColumn = (page: PageQuery): Query =>
+  page.sortKey ? sql`, (${page.sortKey})::text as sort_key` : empty;
+
 /** Runs a query and returns its rows. */
 export async function query<R extends object = Record<string, unknown>>(
   db: Executor,

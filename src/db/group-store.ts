@@ -5,7 +5,17 @@
  */
 import type { DirectoryScope } from '../directory/scope.js';
 import { isUuid } from '../shared/ids.js';
-import { type Executor, type Query, prepared, preparedPage, query, queryOne, sql } from './database.js';
+import {
+  type Executor,
+  type PageQuery,
+  type Query,
+  prepared,
+  preparedPage,
+  query,
+  queryOne,
+  sortKeyColumn,
+  sql,
+} from './database.js';
 import { uniquely } from './pg-errors.js';
 
 export interface GroupRow {
@@ -177,18 +187,9 @@ export async function deleteMembershipsOfUser(
 export async function selectGroups(
   db: Executor,
   scope: DirectoryScope,
-  page: {
-    where: Query;
-    orderBy: Query;
-    offset: number;
-    limit: number;
-    generic?: boolean | undefined;
-    /** Selected as `sort_key` text, for the cursors of a walk with `sortBy` (`ListPlan.sortKey`). */
-    sortKey?: Query | undefined;
-  },
+  page: PageQuery,
 ): Promise<GroupRow[]> {
-  const q = sql`select ${GROUP_COLUMNS}${page.sortKey ? sql`, (${page.sortKey})::text as sort_key` : sql``}
-        from scim_groups r
+  const q = sql`select ${GROUP_COLUMNS}${sortKeyColumn(page)} from scim_groups r
         where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
           and (${page.where})
         order by ${page.orderBy}

@@ -3,7 +3,17 @@
  * in indexed columns, written from the resource on every insert and update, and `emails` are rows.
  */
 import type { DirectoryScope } from '../directory/scope.js';
-import { type Executor, type Query, prepared, preparedPage, query, queryOne, sql } from './database.js';
+import {
+  type Executor,
+  type PageQuery,
+  type Query,
+  prepared,
+  preparedPage,
+  query,
+  queryOne,
+  sortKeyColumn,
+  sql,
+} from './database.js';
 import { type UserGroupRow, groupsOfDirect, selectGroupsAbove, withGroupsOf } from './group-store.js';
 import { uniquely } from './pg-errors.js';
 import { isoOfTimestamptz } from './timestamps.js';
@@ -287,17 +297,6 @@ export async function deleteUser(db: Executor, scope: DirectoryScope, id: string
   return rows.length > 0;
 }
 
-type PageQuery = {
-  where: Query;
-  orderBy: Query;
-  offset: number;
-  limit: number;
-  /** The page's best plan is the same for any values (`ListPlan.generic`): it may run prepared. */
-  generic?: boolean | undefined;
-  /** Selected as `sort_key` text, for the cursors of a walk with `sortBy` (`ListPlan.sortKey`). */
-  sortKey?: Query | undefined;
-};
-
 /** A page of users, and the list's total when it was asked for (see {@link selectUsers}). */
 export interface UserPageRows<R> {
   readonly rows: (R & { groups: UserGroupRow[] })[];
@@ -355,7 +354,7 @@ async function selectPage<R extends { id: string }>(
   const { organizationId: org, directoryId: dir } = scope;
   const q = sql`select ${columns}
         ${total ? sql`, (${total})::float8 as page_total` : sql``}
-        ${page.sortKey ? sql`, (${page.sortKey})::text as sort_key` : sql``}
+        ${sortKeyColumn(page)}
         ${
           withGroups
             ? sql`, (select string_agg(m.group_id::text, ',' order by m.group_id) from scim_group_members m
