@@ -437,6 +437,19 @@ describe('cursor paging with sortBy (RFC 9865: cursor pages are sorted)', () => 
     }
   });
 
+  test('POST /Users/.search walks the same sorted pages with the cursor in its body', async () => {
+    const sorted = { sortBy: 'name.familyName', sortOrder: 'descending' };
+    const all = await own.get('/Users?sortBy=name.familyName&sortOrder=descending&startIndex=1&count=1000');
+    const seen: string[] = [];
+    for (let cursor: string | undefined = ''; cursor !== undefined;) {
+      const res = await own.post('/Users/.search', { ...sorted, count: 5, cursor });
+      expect(res.status, res.text).toBe(200);
+      seen.push(...idsOf(res.body));
+      cursor = res.body.nextCursor;
+    }
+    expect(seen).toEqual(idsOf(all.body));
+  });
+
   test('groups walk sorted by displayName too', async () => {
     for (const displayName of ['Cursor B', 'cursor a', 'Cursor C', 'CURSOR A2'])
       await own.post('/Groups', { schemas: [GROUP_SCHEMA], displayName });
