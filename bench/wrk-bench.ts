@@ -19,9 +19,9 @@
  * the CPU time the whole machine and the server process spent per request (from /proc), and two builds are
  * compared by alternating runs of each. Before the first workload and after the last, the same wrk loads a bare
  * Node.js server answering a fixed 1 KB body (`BARE_SERVER`): issue 3 gives ~45k/s for it on the machine its
- * targets were set on, so a run carries how fast its hour was. At 10k users each targeted workload is preceded by 2 s
- * of the bare server and reports its rate scaled by it to that speed (`atReferenceSpeedPerSecond`) and as a share of
- * its target.
+ * targets were set on, so a run carries how fast its hour was. At 10k users each targeted workload is preceded and
+ * followed by 2 s of the bare server and reports its rate scaled by their mean to that speed
+ * (`atReferenceSpeedPerSecond`) and as a share of its target.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -101,8 +101,12 @@ interface WrkResult {
   machineCpuMsPerRequest?: number;
   serverCpuMsPerRequest?: number;
   idlePercent?: number;
-  /** Targeted workloads at 10k: the bare server's rate just before, and this rate scaled by it (`againstTarget`). */
+  /**
+   * Targeted workloads at 10k: the mean of the bare server's rate just before and just after (each in
+   * `adjacentBareBeforeAfter`), and this rate scaled by it (`againstTarget`).
+   */
   adjacentBarePerSecond?: number;
+  adjacentBareBeforeAfter?: [number, number];
   targetPerSecond?: number;
   atReferenceSpeedPerSecond?: number;
   atReferenceSpeedOfTarget?: number;
@@ -222,17 +226,23 @@ export async function wrkBench(): Promise<void> {
             await expectStatus(call(target, 'DELETE', `/Groups/${id}`), 204);
         }
         await fresh?.();
-        // The machine's speed right before a targeted workload (2 s of the bare server): within one run it was
-        // seen to fall from 80k/s to 31k/s, so the rates before and after the whole suite do not scale each one.
+        // The machine's speed around a targeted workload (2 s of the bare server before it and after it): within
+        // one run it was seen to fall from 80k/s to 31k/s, so the rates before and after the whole suite do not
+        // scale each one, and in an unsteady hour one reading swung 20-35k/s between neighbouring workloads.
         const goalPerSecond = targetOf(workload, scale);
-        const bare = goalPerSecond === undefined ? undefined : await bareFixedBody(scratch, 2, true);
+        const bareBefore = goalPerSecond === undefined ? undefined : await bareFixedBody(scratch, 2, true);
         const before = cpuSample(bench.pid);
         const result = runWrk(target, scratch, workload, script);
         const cpu = before && cpuUse(before, cpuSample(bench.pid), result.requests);
+        const bareAfter = bareBefore === undefined ? undefined : await bareFixedBody(scratch, 2, true);
+        const around: [number, number] | undefined =
+          bareBefore === undefined || bareAfter === undefined ? undefined : [bareBefore, bareAfter];
+        const bare = around && Math.round((around[0] + around[1]) / 2);
         const goal = goalPerSecond && bare ? againstTarget(goalPerSecond, result.perSecond, bare) : undefined;
-        results.push({ scale, ...result, ...cpu, ...(bare ? { adjacentBarePerSecond: bare, ...goal } : {}) });
+        const adjacent = around ? { adjacentBarePerSecond: bare, adjacentBareBeforeAfter: around } : {};
+        results.push({ scale, ...result, ...cpu, ...adjacent, ...goal });
         console.log(
-          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})${cpu ? `  CPU/request: machine ${cpu.machineCpuMsPerRequest} ms, server ${cpu.serverCpuMsPerRequest} ms, idle ${cpu.idlePercent}%` : ''}${goal ? `  target ${goal.targetPerSecond}/s; bare ${bare}/s just before, so ${goal.atReferenceSpeedPerSecond}/s at the reference speed (${Math.round(100 * goal.atReferenceSpeedOfTarget)}%)` : ''}`,
+          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})${cpu ? `  CPU/request: machine ${cpu.machineCpuMsPerRequest} ms, server ${cpu.serverCpuMsPerRequest} ms, idle ${cpu.idlePercent}%` : ''}${goal ? `  target ${goal.targetPerSecond}/s; bare ${bareBefore}/s before and ${bareAfter}/s after, so ${goal.atReferenceSpeedPerSecond}/s at the reference speed (${Math.round(100 * goal.atReferenceSpeedOfTarget)}%)` : ''}`,
         );
       };
       let added = false;
