@@ -107,15 +107,29 @@ export function toListResponse(page: ListPage): Record<string, unknown> {
   };
 }
 
-/** {@link toListResponse} as JSON text, around resources that already are JSON text. */
-export function toListResponseJson(page: ListPage<string>): string {
+const COMMA = Buffer.from(',');
+const END = Buffer.from(']}');
+
+/**
+ * {@link toListResponse} as UTF-8 JSON, around resources that already are JSON text. Each resource is encoded on
+ * its own and the bytes are concatenated: joining a page's texts into one string and encoding that cost several
+ * times more (a page of 100 users in 30 groups each, 680 kB: 4.5 ms to join the strings, 6.7 ms with encoding the
+ * result, 0.9 ms this way; the strings are built of shared pieces, which the join copies slowly).
+ */
+export function toListResponseBytes(page: ListPage<string>): Buffer {
   const { resources, ...rest } = page;
   // `Resources` comes last: the envelope's text ends with `[]}`, which the resources go into.
   const envelope = JSON.stringify({
     ...toListResponse({ ...rest, resources: [] }),
     itemsPerPage: resources.length,
   });
-  return `${envelope.slice(0, -2)}${resources.join(',')}]}`;
+  const parts = [Buffer.from(envelope.slice(0, -2))];
+  resources.forEach((resource, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(Buffer.from(resource));
+  });
+  parts.push(END);
+  return Buffer.concat(parts);
 }
 
 /** Splits `a,b[c eq "x,y"],d` on the commas outside brackets and quotes. */

@@ -14,7 +14,7 @@ import {
   type ListQuery,
   parseListQuery,
   toListResponse,
-  toListResponseJson,
+  toListResponseBytes,
 } from '../../scim/list-response.js';
 import { keepsStoredResource, projectResource } from '../../scim/projection.js';
 import {
@@ -189,7 +189,7 @@ export async function resourceRoutes(app: FastifyInstance, ctx: AppContext): Pro
       'resource_json' in row
         ? (write(row, groups) ?? JSON.stringify(renderUser(request, { row: parsed(row), groups }, q)))
         : JSON.stringify(renderUser(request, { row, groups }, q));
-    return toListResponseJson({
+    return toListResponseBytes({
       resources: page.results.map(json),
       ...pageFields(q, page),
     });
