@@ -76,8 +76,8 @@ const targetOf = (workload: string, scale: number) =>
   scale === 10_000 ? TARGETS_AT_10K[workload] : undefined;
 
 /**
- * A run's rate against its target, scaled to the reference hour's machine speed by the bare server's rate just
- * before it (the speed swings 16-81k/s between sessions, so raw rates alone say little).
+ * A run's rate against its target, scaled to the reference hour's machine speed by the bare server's rate around
+ * it (the speed swings 16-81k/s between sessions, so raw rates alone say little).
  */
 function againstTarget(target: number, perSecond: number, barePerSecond: number) {
   const atReferenceSpeed = Math.round((perSecond * REFERENCE_BARE_PER_SECOND) / barePerSecond);
@@ -234,15 +234,14 @@ export async function wrkBench(): Promise<void> {
         const before = cpuSample(bench.pid);
         const result = runWrk(target, scratch, workload, script);
         const cpu = before && cpuUse(before, cpuSample(bench.pid), result.requests);
-        const bareAfter = bareBefore === undefined ? undefined : await bareFixedBody(scratch, 2, true);
         const around: [number, number] | undefined =
-          bareBefore === undefined || bareAfter === undefined ? undefined : [bareBefore, bareAfter];
+          bareBefore === undefined ? undefined : [bareBefore, await bareFixedBody(scratch, 2, true)];
         const bare = around && Math.round((around[0] + around[1]) / 2);
         const goal = goalPerSecond && bare ? againstTarget(goalPerSecond, result.perSecond, bare) : undefined;
         const adjacent = around ? { adjacentBarePerSecond: bare, adjacentBareBeforeAfter: around } : {};
         results.push({ scale, ...result, ...cpu, ...adjacent, ...goal });
         console.log(
-          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})${cpu ? `  CPU/request: machine ${cpu.machineCpuMsPerRequest} ms, server ${cpu.serverCpuMsPerRequest} ms, idle ${cpu.idlePercent}%` : ''}${goal ? `  target ${goal.targetPerSecond}/s; bare ${bareBefore}/s before and ${bareAfter}/s after, so ${goal.atReferenceSpeedPerSecond}/s at the reference speed (${Math.round(100 * goal.atReferenceSpeedOfTarget)}%)` : ''}`,
+          `${`${workload} @${scale}`.padEnd(70)} ${String(result.perSecond).padStart(7)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (${result.requests} requests, ${result.errors} errors${result.errorKinds ? ` ${JSON.stringify(result.errorKinds)}` : ''})${cpu ? `  CPU/request: machine ${cpu.machineCpuMsPerRequest} ms, server ${cpu.serverCpuMsPerRequest} ms, idle ${cpu.idlePercent}%` : ''}${goal ? `  target ${goal.targetPerSecond}/s; bare ${around?.[0]}/s before and ${around?.[1]}/s after, so ${goal.atReferenceSpeedPerSecond}/s at the reference speed (${Math.round(100 * goal.atReferenceSpeedOfTarget)}%)` : ''}`,
         );
       };
       let added = false;

@@ -19,6 +19,7 @@ import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.
 import { isUuid, newUuidV7 } from '../shared/ids.js';
 import { checkIfMatch } from './preconditions.js';
 import {
+  type ListPlan,
   cursorPage,
   decodeCursor,
   listFilter,
@@ -188,11 +189,8 @@ export async function listGroups(
     q.filter ? store.countGroups(pool, scope, plan.where) : selectResourceCount(pool, scope, 'Group');
   if (q.count === 0) return { results: [], totalResults: await count() };
   const read = keyset ? planList(q, model.groups, keyset, filter) : plan;
-  const fetched = await readingCursor(keyset, async () =>
-    withNextSegment(read, await store.selectGroups(pool, scope, read), (next) =>
-      store.selectGroups(pool, scope, next),
-    ),
-  );
+  const select = (page: ListPlan) => store.selectGroups(pool, scope, page);
+  const fetched = await readingCursor(keyset, async () => withNextSegment(read, await select(read), select));
   const totalResults = await pageTotal(q, plan, keyset, fetched.length, count);
   const { rows, ...cursors } = cursorPage(fetched, q, keyset, totalResults);
   const members = loadMembers

@@ -64,8 +64,8 @@ export interface Keyset {
   id: string;
   /** `totalResults` as counted on the first page of this cursor walk. */
   total?: number;
-  /** A walk with `sortBy`: the row's sort key as text (null: the row has no value), and the walk's sort. */
-  sorted?: { key: string | null; sortBy: string; descending: boolean };
+  /** A walk with `sortBy`: the row's sort key as text (null: the row has no value). */
+  sorted?: { key: string | null };
 }
 
 /** The query's filter, parsed (400 `invalidFilter` when it does not parse). */
@@ -134,10 +134,9 @@ export function planList(
 export function decodeCursor(q: ListQuery): Keyset | undefined {
   if (q.cursor === undefined || q.cursor === '') return undefined;
   const text = Buffer.from(q.cursor, 'base64url').toString('utf8');
-  const keyset = text.startsWith('{') ? sortedKeyset(text) : idKeyset(text);
+  const keyset = text.startsWith('{') ? sortedKeyset(text, q) : idKeyset(text, q);
   if (!keyset) throw ScimError.invalidCursor('the cursor is not one this server issued');
-  const sorted = keyset.sorted;
-  if (sorted?.sortBy !== q.sortBy || (sorted && sorted.descending !== (q.sortOrder === 'descending'))) {
+  if (keyset === 'other sort') {
     throw ScimError.invalidCursor(
       'the cursor belongs to a walk with another sortBy or sortOrder; send the same query with each cursor',
     );
@@ -147,15 +146,19 @@ export function decodeCursor(q: ListQuery): Keyset | undefined {
 
 const TOTAL = /^\d{1,12}$/;
 
-function idKeyset(text: string): Keyset | undefined {
+/** A cursor as issued, `'other sort'` when it was issued for a walk sorted otherwise, else undefined. */
+type Decoded = Keyset | 'other sort' | undefined;
+
+function idKeyset(text: string, q: ListQuery): Decoded {
   const [prefix, id, total] = text.split(':');
   const direction = prefix === 'a' ? 'after' : prefix === 'b' ? 'before' : undefined;
   if (!direction || !id || !isUuid(id) || (total !== undefined && !TOTAL.test(total))) return undefined;
+  if (q.sortBy !== undefined) return 'other sort';
   return { direction, id, ...(total !== undefined ? { total: Number(total) } : {}) };
 }
 
 /** `{"d":"a"|"b","i":<id>,"t":<total>,"s":<sortBy>,"o":"a"|"d","k":<key text>|null}`. */
-function sortedKeyset(text: string): Keyset | undefined {
+function sortedKeyset(text: string, q: ListQuery): Decoded {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -168,13 +171,11 @@ function sortedKeyset(text: string): Keyset | undefined {
   if (!direction || typeof i !== 'string' || !isUuid(i) || typeof s !== 'string') return undefined;
   if ((o !== 'a' && o !== 'd') || (k !== null && typeof k !== 'string')) return undefined;
   if (t !== undefined && (typeof t !== 'number' || !TOTAL.test(String(t)))) return undefined;
-  return {
-    direction,
-    id: i,
-    ...(t !== undefined ? { total: t } : {}),
-    sorted: { key: k, sortBy: s, descending: o === 'd' },
-  };
+  if (s !== q.sortBy || o !== sortOrderCode(q)) return 'other sort';
+  return { direction, id: i, ...(t !== undefined ? { total: t } : {}), sorted: { key: k } };
 }
+
+const sortOrderCode = (q: ListQuery) => (q.sortOrder === 'descending' ? 'd' : 'a');
 
 function encodeCursor(q: ListQuery, direction: 'a' | 'b', row: CursorRow, total: number): string {
   const text = q.sortBy
@@ -183,7 +184,7 @@ function encodeCursor(q: ListQuery, direction: 'a' | 'b', row: CursorRow, total:
         i: row.id,
         t: total,
         s: q.sortBy,
-        o: q.sortOrder === 'descending' ? 'd' : 'a',
+        o: sortOrderCode(q),
         k: row.sort_key ?? null,
       })
     : `${direction}:${row.id}:${total}`;
