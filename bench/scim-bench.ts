@@ -14,6 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { sameMachinePoolSize } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { USER_TABLE, compileFilter, compileSortKey } from '../src/db/filter-sql.js';
 import { sql } from '../src/db/database.js';
@@ -128,7 +129,8 @@ export async function startBenchServer(name: string, root = process.cwd()): Prom
       PATH: process.env.PATH,
       PORT: String(httpPort),
       DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '16',
+      // The pool `npm start` gives its embedded server, which this one is: on this machine's cores.
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? String(sameMachinePoolSize()),
       ROSTER_BOOTSTRAP_ADMIN_KEY: adminKey,
       ROSTER_RATE_LIMIT_PER_SECOND: '0',
       LOG_LEVEL: 'warn',

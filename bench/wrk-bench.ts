@@ -11,7 +11,8 @@
  *   BENCH_WORKLOADS=add,familyName BENCH_REPEAT=3 npm run bench -- wrk
  *                                     (only workloads whose name contains one of these, case-insensitive, 3 runs each)
  *   BENCH_SERVER_ROOT=/tmp/other npm run bench -- wrk   (serve from another built checkout, to compare builds)
- *   BENCH_POOL_SIZE=8 npm run bench -- wrk              (the server's DATABASE_POOL_SIZE; 16 by default)
+ *   BENCH_POOL_SIZE=16 npm run bench -- wrk             (the server's DATABASE_POOL_SIZE; by default what an embedded
+ *                                                      database gets: twice the cores, from 4)
  *   BENCH_WARMUP_SECONDS=0 npm run bench -- wrk         (no unmeasured warm-up before each workload; 3 s by default)
  *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" npm run bench -- wrk   (Node flags for the server)
  *

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadCliConfig, loadConfig } from './config.js';
+import { ConfigError, loadCliConfig, loadConfig, sameMachinePoolSize } from './config.js';
 
 const KEY = `rst_admin_${'a'.repeat(43)}`;
 
@@ -43,6 +43,17 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       rateLimitPerSecond: 5,
     });
+  });
+
+  test('sizes the pool by where the database runs, unless told', () => {
+    expect(loadConfig({}).databasePoolSize).toBe(sameMachinePoolSize());
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/roster' }).databasePoolSize).toBe(16);
+    expect(loadConfig({ DATABASE_POOL_SIZE: '7' }).databasePoolSize).toBe(7);
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://db/roster', DATABASE_POOL_SIZE: '3' }).databasePoolSize,
+    ).toBe(3);
+    expect(sameMachinePoolSize()).toBeGreaterThanOrEqual(4);
+    expect(sameMachinePoolSize()).toBeLessThanOrEqual(64);
   });
 
   test('lists every problem at once and never echoes the database URL', () => {
