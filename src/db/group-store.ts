@@ -16,6 +16,7 @@ import {
   sortKeyColumn,
   sql,
 } from './database.js';
+import { sharedDirectory } from './event-store.js';
 import { uniquely } from './pg-errors.js';
 
 export interface GroupRow {
@@ -207,6 +208,18 @@ export async function countGroups(db: Executor, scope: DirectoryScope, filter: Q
   return row?.n ?? 0;
 }
 
+/** The distinct member ids asked for (lower case) with the display each was sent with, and how many were no id. */
+function requested(members: readonly MemberRef[]): { byId: Map<string, string | null>; malformed: number } {
+  const byId = new Map<string, string | null>();
+  let malformed = 0;
+  for (const m of members) {
+    const id = m.value.toLowerCase();
+    if (!isUuid(id)) malformed++;
+    else if (!byId.has(id)) byId.set(id, m.display ?? null);
+  }
+  return { byId, malformed };
+}
+
 /**
  * Adds members that exist in this directory (users or groups, by id); unknown ids are skipped rather than failing
  * the whole request (IDP-QUIRKS §11.3: a 400 makes Okta drop its whole push). Returns the memberships actually
@@ -218,13 +231,7 @@ export async function addMembers(
   groupId: string,
   members: readonly MemberRef[],
 ): Promise<{ added: Membership[]; unknown: number }> {
-  const byId = new Map<string, string | null>();
-  let malformed = 0;
-  for (const m of members) {
-    const id = m.value.toLowerCase();
-    if (!isUuid(id)) malformed++;
-    else if (!byId.has(id)) byId.set(id, m.display ?? null);
-  }
+  const { byId, malformed } = requested(members);
   if (byId.size === 0) return { added: [], unknown: malformed };
   const row = await queryOne<{ known: number; added: Membership[] }>(
     db,
@@ -248,6 +255,97 @@ export async function addMembers(
                coalesce((select json_agg(inserted) from inserted), '[]'::json) as added`),
   );
   return { added: inOrder(row?.added ?? []), unknown: malformed + byId.size - (row?.known ?? 0) };
+}
+
+/** What {@link addMembersAlone} did: the group after it (none when there is no such group), and the counts. */
+export interface AloneAdd {
+  readonly row: GroupRow | undefined;
+  /** How many requested ids named no user or group of the directory (malformed ones included). */
+  readonly unknown: number;
+  /** How many memberships were added (the `group.member_added` events queued). */
+  readonly added: number;
+}
+
+/**
+ * A PATCH that only adds members, as one statement that commits on its own: lock the group, add the members that
+ * exist and are not members yet, move the group's version, and queue one `group.member_added` per row added (as
+ * {@link addMembers}, `touchGroup` and `appendEvents` do in a transaction, in one round trip instead of six). The
+ * events are built here from the rows inserted, in member id order, in the queue's compact form (migration 0021):
+ * the type, the group and a member type all of them share are common, each event holds the rest.
+ *
+ * The order the transactional path keeps holds: the group's row lock first (a `for update` CTE, which the member
+ * lookups wait for), then the directory's shared lock, then the rows, then the queue row, whose position is drawn
+ * from the aggregate over every row inserted, so after them (migration 0012). When unknown ids are not to be
+ * skipped (`skipUnknown` false) and some are, nothing is written; the caller answers 400. The caller sequences
+ * the queued events (`sequenceEvents`) once this returns.
+ */
+export async function addMembersAlone(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+  members: readonly MemberRef[],
+  skipUnknown: boolean,
+  firstEventId: string,
+): Promise<AloneAdd> {
+  const { organizationId: org, directoryId: dir } = scope;
+  const { byId, malformed } = requested(members);
+  const ids = [...byId.keys()];
+  const row = await queryOne<GroupRow & { known: number; added: number }>(
+    db,
+    prepared(sql`with grp as (
+          select ${GROUP_COLUMNS} from scim_groups r
+          where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
+          for update
+        ), directory as (${sharedDirectory(scope)}),
+        known as (
+          select u.id, 'User' as type from scim_users u
+          where u.organization_id = ${org} and u.directory_id = ${dir} and u.id = any(${ids}::uuid[])
+            and exists (select 1 from grp)
+          union all
+          select g.id, 'Group' from scim_groups g
+          where g.organization_id = ${org} and g.directory_id = ${dir} and g.id = any(${ids}::uuid[])
+            and g.id <> ${groupId} and exists (select 1 from grp)
+        ), inserted as (
+          insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
+          select ${org}, ${dir}, ${groupId}, k.id, k.type, req.display
+          from unnest(${ids}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
+          join known k on k.id = req.id
+          where (${skipUnknown}::boolean or (select count(*) from known) = ${ids.length + malformed}::int)
+            and exists (select 1 from directory)
+          on conflict do nothing
+          returning member_id, member_type
+        ), touched as (
+          update scim_groups as r set version = r.version + 1, updated_at = now()
+          where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
+            and exists (select 1 from inserted)
+          returning ${GROUP_COLUMNS}
+        ), events as (
+          select count(*)::int as n, count(distinct member_type) = 1 as one_type, min(member_type) as member_type,
+                 jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id))
+                           order by member_id) as by_id,
+                 jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id,
+                                                                         'memberType', member_type))
+                           order by member_id) as by_id_and_type
+          from inserted
+        ), appended as (
+          insert into directory_event_queue
+            (organization_id, directory_id, types, first_id, common, events, event_count, user_delta, group_delta)
+          select ${org}, ${dir}, array['group.member_added'], ${firstEventId}::uuid,
+                 jsonb_build_object('type', 'group.member_added', 'data',
+                   case when e.one_type then jsonb_build_object('groupId', ${groupId}::uuid, 'memberType', e.member_type)
+                        else jsonb_build_object('groupId', ${groupId}::uuid) end),
+                 case when e.one_type then e.by_id else e.by_id_and_type end,
+                 e.n, 0, 0
+          from events e
+          where e.n > 0
+          returning 1
+        )
+        select r.*, (select count(*) from known)::int as known, (select n from events) as added
+        from (select * from touched union all select * from grp where not exists (select 1 from touched)) r`),
+  );
+  if (!row) return { row: undefined, unknown: 0, added: 0 };
+  const { known, added, ...group } = row;
+  return { row: group, unknown: malformed + ids.length - known, added };
 }
 
 /** Removes the listed members; ids that are not members are ignored (IDP-QUIRKS §11.2). */

@@ -3,7 +3,7 @@
  * member, so a PATCH adding k members costs O(k) and concurrent PATCHes of one group all land.
  */
 import { type Executor, type Pool, transaction } from '../db/database.js';
-import { appendEvents } from '../db/event-store.js';
+import { SEQUENCE_NOW_FROM, appendEvents, sequenceEvents } from '../db/event-store.js';
 import { selectResourceCount } from '../db/organization-store.js';
 import * as store from '../db/group-store.js';
 import type { GroupRow } from '../db/group-store.js';
@@ -13,7 +13,7 @@ import type { ListQuery } from '../scim/list-response.js';
 import { type Tolerance, tolerate } from '../scim/normalizations.js';
 import { ScimError } from '../scim/scim-error.js';
 import { type MembershipChange, groupEvents, memberEvents } from '../events/directory-events.js';
-import { applyPatch, parsePatchRequest } from '../scim/patch.js';
+import { applyPatch, membershipChangesOf, parsePatchRequest } from '../scim/patch.js';
 import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
@@ -133,6 +133,8 @@ export async function patchGroup(
 ): Promise<GroupResult | undefined> {
   if (!isUuid(id)) return undefined;
   const operations = parsePatchRequest(body, tolerance);
+  const alone = !loadMembers && ifMatch === undefined ? aloneAdd(operations, model, tolerance) : undefined;
+  if (alone) return addMembersAlone(pool, scope, id, alone, tolerance);
   return transaction(pool, (tx) =>
     writeGroup(
       tx,
@@ -144,6 +146,43 @@ export async function patchGroup(
       loadMembers,
     ),
   );
+}
+
+/**
+ * The members a PATCH adds when adding them is all it does (Entra's one `add` of `members` per request), in an
+ * amount whose events are numbered after commit; undefined for any other PATCH.
+ */
+function aloneAdd(
+  operations: ReturnType<typeof parsePatchRequest>,
+  model: DirectoryModel,
+  tolerance: Tolerance,
+): readonly Member[] | undefined {
+  const changes = membershipChangesOf(operations, model.schemas.group, tolerance);
+  const change = changes?.length === 1 ? changes[0] : undefined;
+  return change?.kind === 'add' && change.members.length <= SEQUENCE_NOW_FROM ? change.members : undefined;
+}
+
+/**
+ * {@link patchGroup} for a PATCH that only adds members and answers without them: one statement instead of a
+ * transaction (`store.addMembersAlone`), with the same outcome, events and errors as the transactional path.
+ */
+async function addMembersAlone(
+  pool: Pool,
+  scope: DirectoryScope,
+  id: string,
+  members: readonly Member[],
+  tolerance: Tolerance,
+): Promise<GroupResult | undefined> {
+  const skip = tolerance.allows('unknown-members-skipped');
+  const done = await store.addMembersAlone(pool, scope, id, members, skip, newUuidV7());
+  if (!done.row) return undefined;
+  if (done.unknown > 0) {
+    if (!skip)
+      throw ScimError.invalidValue(`${done.unknown} member id(s) name no user or group in this directory`);
+    tolerance.applied('unknown-members-skipped');
+  }
+  if (done.added > 0) await sequenceEvents(pool, scope);
+  return { row: done.row, members: undefined };
 }
 
 export async function deleteGroup(

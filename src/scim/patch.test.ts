@@ -8,7 +8,8 @@ import {
 } from './core-schemas.js';
 import { RFC7643_USER } from './fixtures/rfc7643-user.js';
 import type { MemberChange, PatchOperation } from './patch.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, membershipChangesOf } from './patch.js';
+import type { NormalizationName, Tolerance } from './normalizations.js';
 import { toCanonicalResource } from './resource.js';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
@@ -216,5 +217,53 @@ describe('RFC 7644 §3.5.2 examples on Group members', () => {
     const result = patchGroup(...operations);
     expect(result.members).toStrictEqual(members);
     expect(result.resource).toStrictEqual(GROUP);
+    // Member operations by path can be applied without the resource; a no-path value needs it.
+    const alone = membershipChangesOf(operations, GROUP_RESOURCE_SCHEMAS, counting().tolerance);
+    expect(alone).toStrictEqual(operations.every((o) => o.path) ? members : undefined);
+  });
+});
+
+/** A tolerance that allows everything and records what it was told. */
+function counting() {
+  const applied: NormalizationName[] = [];
+  const tolerance: Tolerance = {
+    unknownAttributes: 'lenient',
+    allows: () => true,
+    applied: (name) => applied.push(name),
+    ignored: () => undefined,
+  };
+  return { applied, tolerance };
+}
+
+describe('membershipChangesOf', () => {
+  const ADD = { op: 'add', path: 'members', value: [{ value: BABS_ID }] } as const;
+
+  test('is undefined when any operation touches more than members, or would be refused', () => {
+    for (const other of [
+      { op: 'replace', path: 'displayName', value: 'Renamed' },
+      { op: 'add', value: { displayName: 'Renamed' } },
+      { op: 'replace', path: 'members.value', value: 'x' },
+      { op: 'add', path: 'members', value: [{ display: 'no value' }] },
+      { op: 'add', path: 'nonsense', value: 1 },
+    ] as PatchOperation[]) {
+      const { applied, tolerance } = counting();
+      expect(membershipChangesOf([ADD, other], GROUP_RESOURCE_SCHEMAS, tolerance)).toBeUndefined();
+      expect(applied).toEqual([]);
+    }
+  });
+
+  test('counts what it tolerated only when it returns the changes', () => {
+    const valueList = { op: 'remove', path: 'members', value: [{ value: BABS_ID }] } as const;
+    const kept = counting();
+    expect(membershipChangesOf([valueList], GROUP_RESOURCE_SCHEMAS, kept.tolerance)).toStrictEqual([
+      { kind: 'remove', values: [BABS_ID] },
+    ]);
+    expect(kept.applied).toEqual(['member-remove-value-list']);
+    const dropped = counting();
+    const rename = { op: 'replace', path: 'displayName', value: 'x' } as const;
+    expect(
+      membershipChangesOf([valueList, rename], GROUP_RESOURCE_SCHEMAS, dropped.tolerance),
+    ).toBeUndefined();
+    expect(dropped.applied).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import type { JsonObject, NormalizeContext } from './attribute-values.js';
 import { isJsonObject, isSafeKey, jsonEqual, normalizeScalar, unknownAttribute } from './attribute-values.js';
 import type { Member, MemberChange } from './group-members.js';
 import { isMembership, memberValuesOf, normalizeMembers } from './group-members.js';
-import { PERMISSIVE, type Tolerance, tolerate } from './normalizations.js';
+import { type NormalizationName, PERMISSIVE, type Tolerance, tolerate } from './normalizations.js';
 import type { PatchOperation } from './patch-request.js';
 import type { PatchTarget } from './patch-target.js';
 import { extensionNamed, readTarget, resolveTarget, writeTarget } from './patch-target.js';
@@ -73,6 +73,44 @@ export function applyPatch(
     ...(state.password === undefined ? {} : { password: state.password }),
     ignored: state.ignored,
   };
+}
+
+/**
+ * The membership changes of a PATCH whose every operation names a group's `members` by path (`members`,
+ * `members[value eq "id"]`), as {@link applyPatch} would return them; undefined for any other PATCH, and for one
+ * that {@link applyPatch} would refuse (so that the caller's full path gives the error, after its 404). Such a
+ * PATCH leaves the resource as it is, so a caller can apply it without reading the resource first. What the
+ * operations tolerated is counted only when the changes are returned.
+ */
+export function membershipChangesOf(
+  operations: readonly PatchOperation[],
+  schemas: ResourceSchemas,
+  tolerance: Tolerance,
+): MemberChange[] | undefined {
+  const applied: NormalizationName[] = [];
+  const ignored: string[] = [];
+  const deferred: Tolerance = {
+    unknownAttributes: tolerance.unknownAttributes,
+    allows: (name) => tolerance.allows(name),
+    applied: (name) => applied.push(name),
+    ignored: (path) => ignored.push(path),
+  };
+  const state: State = { resource: {}, schemas, members: [], ignored: [], tolerance: deferred };
+  try {
+    for (const { op, path, value } of operations) {
+      const text = path?.trim();
+      if (!text || extensionNamed(schemas, text)) return undefined;
+      const target = resolveTarget(schemas, text);
+      if (target.extension || !isMembership(target.attribute)) return undefined;
+      applyToTarget(state, op, target, value, false);
+    }
+  } catch (error) {
+    if (error instanceof ScimError) return undefined;
+    throw error;
+  }
+  for (const name of applied) tolerance.applied(name);
+  for (const path of ignored) tolerance.ignored(path);
+  return state.members;
 }
 
 function applyOperation(state: State, { op, path, value }: PatchOperation): void {

@@ -1,0 +1,202 @@
+/**
+ * A PATCH that only adds members and answers without them (Entra's 204) runs as one statement
+ * (`addMembersAlone`) instead of a transaction. These tests hold it to the transactional path's outcome through
+ * HTTP against real PostgreSQL: the same members, versions, events and errors. An `If-Match` header sends the same
+ * PATCH down the transactional path, which is how the two are compared.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { addMembersAlone } from '../src/db/group-store.js';
+import { newUuidV7 } from '../src/shared/ids.js';
+import { GROUP_SCHEMA, PATCH_OP, type ScimClient, scimClient, userBody } from './support/scim-client.js';
+import { type TestApp, createTenant, http, startTestApp } from './support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+interface Event {
+  id: string;
+  sequence: number;
+  type: string;
+  data: Record<string, string>;
+}
+
+const api = (path: string) => http(`${t.url}/api/v1${path}`, { key: t.adminKey });
+
+async function entra() {
+  const tenant = await createTenant(t, { provider: 'entra' });
+  const scim = scimClient(t.url, tenant.directoryId, tenant.token);
+  const create = async (path: string, body: unknown): Promise<string> => {
+    const res = await scim.post(path, body);
+    expect(res.status, res.text).toBe(201);
+    return res.body.id as string;
+  };
+  return {
+    ...tenant,
+    scim,
+    user: (name: string) => create('/Users', userBody(name)),
+    group: (displayName: string) => create('/Groups', { schemas: [GROUP_SCHEMA], displayName }),
+    events: async (after = 0): Promise<Event[]> => {
+      const res = await api(`/events?directoryId=${tenant.directoryId}&limit=1000&after=${after}`);
+      expect(res.status, res.text).toBe(200);
+      return res.body.data as Event[];
+    },
+  };
+}
+
+const add = (scim: ScimClient, groupId: string, ids: string[], headers?: Record<string, string>) =>
+  scim.patch(
+    `/Groups/${groupId}`,
+    {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }],
+    },
+    headers,
+  );
+
+async function memberIds(scim: ScimClient, groupId: string): Promise<string[]> {
+  const res = await scim.get(`/Groups/${groupId}`);
+  expect(res.status).toBe(200);
+  return ((res.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
+}
+
+const lastSequence = (events: Event[]) => events.at(-1)?.sequence ?? 0;
+
+describe('a PATCH that only adds members, in one statement', () => {
+  test('adds, versions and reports exactly what the transactional path does, users and groups alike', async () => {
+    const d = await entra();
+    const [a, b, c] = [await d.user('a@x.test'), await d.user('b@x.test'), await d.user('c@x.test')];
+    const nested = await d.group('Nested');
+    const [alone, inTransaction] = [await d.group('Alone'), await d.group('In transaction')];
+    const before = lastSequence(await d.events());
+
+    const one = await add(d.scim, alone, [c, nested, a, b]);
+    expect(one.status).toBe(204);
+    const two = await add(d.scim, inTransaction, [c, nested, a, b], { 'if-match': 'W/"1"' });
+    expect(two.status).toBe(204);
+    expect(one.headers.get('etag')).toBe('W/"2"');
+    expect(two.headers.get('etag')).toBe('W/"2"');
+    expect(await memberIds(d.scim, alone)).toEqual([a, b, c, nested].sort());
+    expect(await memberIds(d.scim, inTransaction)).toEqual([a, b, c, nested].sort());
+
+    const events = await d.events(before);
+    expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 8 }, (_, i) => before + 1 + i));
+    expect(new Set(events.map((e) => e.id)).size).toBe(8);
+    const of = (groupId: string) =>
+      events.filter((e) => e.data.groupId === groupId).map(({ type, data }) => ({ type, data }));
+    // One event per member, in member id order, members of both types each with their own type.
+    expect(of(alone)).toHaveLength(4);
+    expect(of(alone)).toEqual(of(inTransaction).map((e) => ({ ...e, data: { ...e.data, groupId: alone } })));
+    expect(of(alone).map((e) => e.data.memberId)).toEqual([a, b, c, nested].sort());
+    expect(of(alone).find((e) => e.data.memberId === nested)?.data.memberType).toBe('Group');
+    expect(of(alone).find((e) => e.data.memberId === a)).toEqual({
+      type: 'group.member_added',
+      data: { groupId: alone, memberId: a, memberType: 'User' },
+    });
+
+    // Members of one type: that type is stored once for the row (migration 0021), each event still carries it.
+    const usersOnly = await d.group('Users only');
+    const after = lastSequence(await d.events());
+    expect((await add(d.scim, usersOnly, [c, a, b])).status).toBe(204);
+    expect((await d.events(after)).map(({ type, data }) => ({ type, data }))).toEqual(
+      [a, b, c].sort().map((memberId) => ({
+        type: 'group.member_added',
+        data: { groupId: usersOnly, memberId, memberType: 'User' },
+      })),
+    );
+
+    // User.groups reads the memberships it wrote.
+    const read = await d.scim.get(`/Users/${a}`);
+    expect(read.body.groups.map((g: { value: string }) => g.value).sort()).toEqual(
+      [alone, inTransaction, usersOnly].sort(),
+    );
+  });
+
+  test('members the group has already are not added again: no new version, no event', async () => {
+    const d = await entra();
+    const [a, b] = [await d.user('a@y.test'), await d.user('b@y.test')];
+    const group = await d.group('Once');
+    expect((await add(d.scim, group, [a])).headers.get('etag')).toBe('W/"2"');
+    const before = lastSequence(await d.events());
+
+    const again = await add(d.scim, group, [a.toUpperCase(), a]);
+    expect(again.status).toBe(204);
+    expect(again.headers.get('etag')).toBe('W/"2"');
+    expect(await d.events(before)).toEqual([]);
+
+    const more = await add(d.scim, group, [a, b, b]);
+    expect(more.headers.get('etag')).toBe('W/"3"');
+    expect((await d.events(before)).map((e) => e.data.memberId)).toEqual([b]);
+    expect(await memberIds(d.scim, group)).toEqual([a, b].sort());
+  });
+
+  test('unknown, malformed and self ids are skipped and counted once per request', async () => {
+    const d = await entra();
+    const a = await d.user('a@z.test');
+    const group = await d.group('Lenient');
+    const before = lastSequence(await d.events());
+    const res = await add(d.scim, group, [a, randomUUID(), 'not-an-id', group]);
+    expect(res.status).toBe(204);
+    expect(await memberIds(d.scim, group)).toEqual([a]);
+    expect((await d.events(before)).map((e) => e.data.memberId)).toEqual([a]);
+
+    // Only unknown ids: nothing to add, nothing changes.
+    const none = await add(d.scim, group, [randomUUID()]);
+    expect(none.status).toBe(204);
+    expect(none.headers.get('etag')).toBe('W/"2"');
+
+    const tolerance = await api(`/directories/${d.directoryId}/tolerance`);
+    expect(tolerance.status).toBe(200);
+    const skipped = (tolerance.body.normalizations as { name: string; count: number }[]).find(
+      (n) => n.name === 'unknown-members-skipped',
+    );
+    expect(skipped?.count).toBe(2);
+  });
+
+  test('a group that does not exist, or is in another directory, is 404 and nothing is written', async () => {
+    const d = await entra();
+    const other = await entra();
+    const a = await d.user('a@w.test');
+    const theirs = await other.group('Theirs');
+    const before = lastSequence(await d.events());
+    expect((await add(d.scim, newUuidV7(), [a])).status).toBe(404);
+    expect((await add(d.scim, theirs, [a])).status).toBe(404);
+    expect(await d.events(before)).toEqual([]);
+    expect(await memberIds(other.scim, theirs)).toEqual([]);
+  });
+
+  test('50 concurrent adds of different members to one group lose none; each member is one event', async () => {
+    const d = await entra();
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => d.user(`c${i}@v.test`)));
+    const group = await d.group('Busy');
+    const before = lastSequence(await d.events());
+    const results = await Promise.all(ids.map((id) => add(d.scim, group, [id])));
+    expect(results.map((r) => r.status)).toEqual(ids.map(() => 204));
+    expect(await memberIds(d.scim, group)).toEqual([...ids].sort());
+    const events = await d.events(before);
+    expect(events.map((e) => e.data.memberId).sort()).toEqual([...ids].sort());
+    expect(events.map((e) => e.sequence)).toEqual(ids.map((_, i) => before + 1 + i));
+    const read = await d.scim.get(`/Groups/${group}`);
+    expect(read.body.meta.version).toBe('W/"51"');
+  });
+
+  test('with unknown ids not to be skipped, the statement writes nothing and reports them', async () => {
+    const d = await entra();
+    const [a, b] = [await d.user('a@u.test'), await d.user('b@u.test')];
+    const group = await d.group('Strict');
+    const scope = { organizationId: d.organizationId, directoryId: d.directoryId } as Parameters<
+      typeof addMembersAlone
+    >[1];
+    const members = [{ value: a }, { value: randomUUID() }, { value: 'garbage' }];
+    const refused = await addMembersAlone(t.db.pool, scope, group, members, false, newUuidV7());
+    expect(refused).toMatchObject({ unknown: 2, added: 0, row: { id: group, version: 1 } });
+    expect(await memberIds(d.scim, group)).toEqual([]);
+
+    const done = await addMembersAlone(t.db.pool, scope, group, [{ value: b }], false, newUuidV7());
+    expect(done).toMatchObject({ unknown: 0, added: 1, row: { id: group, version: 2 } });
+    expect(await memberIds(d.scim, group)).toEqual([b]);
+  });
+});
