@@ -221,6 +221,25 @@ function requested(members: readonly MemberRef[]): { byId: Map<string, string | 
 }
 
 /**
+ * The CTEs `known_users` and `known(id, type)`: which of `ids` name a user, or else a group other than `groupId`,
+ * of the directory, read only while `gate` (a condition) holds. Ids found as users are not looked up again among
+ * the groups, so an add of users, the usual kind, probes one primary key per member, not two.
+ */
+function knownMembers(scope: DirectoryScope, groupId: string, ids: readonly string[], gate: Query): Query {
+  const { organizationId: org, directoryId: dir } = scope;
+  return sql`known_users as (
+          select u.id from scim_users u
+          where u.organization_id = ${org} and u.directory_id = ${dir} and u.id = any(${ids}::uuid[]) and ${gate}
+        ), known as (
+          select id, 'User' as type from known_users
+          union all
+          select g.id, 'Group' from scim_groups g
+          where g.organization_id = ${org} and g.directory_id = ${dir} and g.id <> ${groupId} and ${gate}
+            and g.id = any(array(select unnest(${ids}::uuid[]) except all select id from known_users))
+        )`;
+}
+
+/**
  * Adds members that exist in this directory (users or groups, by id); unknown ids are skipped rather than failing
  * the whole request (IDP-QUIRKS §11.3: a 400 makes Okta drop its whole push). Returns the memberships actually
  * added (not those that already existed) and how many requested ids named nothing in the directory.
@@ -235,15 +254,7 @@ export async function addMembers(
   if (byId.size === 0) return { added: [], unknown: malformed };
   const row = await queryOne<{ known: number; added: Membership[] }>(
     db,
-    prepared(sql`with known as (
-          select u.id, 'User' as type from scim_users u
-          where u.organization_id = ${scope.organizationId} and u.directory_id = ${scope.directoryId}
-            and u.id = any(${[...byId.keys()]}::uuid[])
-          union all
-          select g.id, 'Group' from scim_groups g
-          where g.organization_id = ${scope.organizationId} and g.directory_id = ${scope.directoryId}
-            and g.id = any(${[...byId.keys()]}::uuid[]) and g.id <> ${groupId}
-        ), inserted as (
+    prepared(sql`with ${knownMembers(scope, groupId, [...byId.keys()], sql`true`)}, inserted as (
           insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
           select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, k.id, k.type, req.display
           from unnest(${[...byId.keys()]}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
@@ -297,15 +308,7 @@ export async function addMembersAlone(
           where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
           for update
         ), directory as (${sharedDirectory(scope)}),
-        known as (
-          select u.id, 'User' as type from scim_users u
-          where u.organization_id = ${org} and u.directory_id = ${dir} and u.id = any(${ids}::uuid[])
-            and exists (select 1 from grp)
-          union all
-          select g.id, 'Group' from scim_groups g
-          where g.organization_id = ${org} and g.directory_id = ${dir} and g.id = any(${ids}::uuid[])
-            and g.id <> ${groupId} and exists (select 1 from grp)
-        ), inserted as (
+        ${knownMembers(scope, groupId, ids, sql`exists (select 1 from grp)`)}, inserted as (
           insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
           select ${org}, ${dir}, ${groupId}, k.id, k.type, req.display
           from unnest(${ids}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
@@ -322,10 +325,7 @@ export async function addMembersAlone(
         ), events as (
           select count(*)::int as n, count(distinct member_type) = 1 as one_type, min(member_type) as member_type,
                  jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id))
-                           order by member_id) as by_id,
-                 jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id,
-                                                                         'memberType', member_type))
-                           order by member_id) as by_id_and_type
+                           order by member_id) as by_id
           from inserted
         ), appended as (
           insert into directory_event_queue
@@ -334,7 +334,11 @@ export async function addMembersAlone(
                  jsonb_build_object('type', 'group.member_added', 'data',
                    case when e.one_type then jsonb_build_object('groupId', ${groupId}::uuid, 'memberType', e.member_type)
                         else jsonb_build_object('groupId', ${groupId}::uuid) end),
-                 case when e.one_type then e.by_id else e.by_id_and_type end,
+                 case when e.one_type then e.by_id
+                      else (select jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', i.member_id,
+                                                                                           'memberType', i.member_type))
+                                             order by i.member_id)
+                            from inserted i) end,
                  e.n, 0, 0
           from events e
           where e.n > 0
