@@ -268,27 +268,19 @@ export async function addMembers(
   return { added: inOrder(row?.added ?? []), unknown: malformed + byId.size - (row?.known ?? 0) };
 }
 
-/** What {@link addMembersAlone} did: the group after it (none when there is no such group), and the counts. */
-export interface AloneAdd {
+/** What a membership change by one statement did: the group after it (none when there is no such group). */
+export interface AloneChange {
   readonly row: GroupRow | undefined;
-  /** How many requested ids named no user or group of the directory (malformed ones included). */
+  /** How many requested ids named no user or group of the directory (malformed ones included; adds only). */
   readonly unknown: number;
-  /** How many memberships were added (the `group.member_added` events queued). */
-  readonly added: number;
+  /** How many memberships were added or removed (the events queued). */
+  readonly changed: number;
 }
 
 /**
- * A PATCH that only adds members, as one statement that commits on its own: lock the group, add the members that
- * exist and are not members yet, move the group's version, and queue one `group.member_added` per row added (as
- * {@link addMembers}, `touchGroup` and `appendEvents` do in a transaction, in one round trip instead of six). The
- * events are built here from the rows inserted, in member id order, in the queue's compact form (migration 0021):
- * the type, the group and a member type all of them share are common, each event holds the rest.
- *
- * The order the transactional path keeps holds: the group's row lock first (a `for update` CTE, which the member
- * lookups wait for), then the directory's shared lock, then the rows, then the queue row, whose position is drawn
- * from the aggregate over every row inserted, so after them (migration 0012). When unknown ids are not to be
- * skipped (`skipUnknown` false) and some are, nothing is written; the caller answers 400. The caller sequences
- * the queued events (`sequenceEvents`) once this returns.
+ * A PATCH that only adds members, as one statement that commits on its own (see {@link aloneChange}): the members
+ * that exist and are not members yet are added, one `group.member_added` each. When unknown ids are not to be
+ * skipped (`skipUnknown` false) and some are, nothing is written; the caller answers 400.
  */
 export async function addMembersAlone(
   db: Executor,
@@ -297,18 +289,11 @@ export async function addMembersAlone(
   members: readonly MemberRef[],
   skipUnknown: boolean,
   firstEventId: string,
-): Promise<AloneAdd> {
+): Promise<AloneChange> {
   const { organizationId: org, directoryId: dir } = scope;
   const { byId, malformed } = requested(members);
   const ids = [...byId.keys()];
-  const row = await queryOne<GroupRow & { known: number; added: number }>(
-    db,
-    prepared(sql`with grp as (
-          select ${GROUP_COLUMNS} from scim_groups r
-          where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
-          for update
-        ), directory as (${sharedDirectory(scope)}),
-        ${knownMembers(scope, groupId, ids, sql`exists (select 1 from grp)`)}, inserted as (
+  const change = sql`${knownMembers(scope, groupId, ids, sql`exists (select 1 from grp)`)}, changed as (
           insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
           select ${org}, ${dir}, ${groupId}, k.id, k.type, req.display
           from unnest(${ids}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
@@ -317,40 +302,120 @@ export async function addMembersAlone(
             and exists (select 1 from directory)
           on conflict do nothing
           returning member_id, member_type
-        ), touched as (
+        )`;
+  const done = await aloneChange(
+    db,
+    scope,
+    groupId,
+    'group.member_added',
+    change,
+    sql`(select count(*) from known)`,
+    firstEventId,
+  );
+  const { row, known, changed } = done;
+  return { row, unknown: row ? malformed + ids.length - known : 0, changed };
+}
+
+/**
+ * A PATCH that only removes members, as one statement that commits on its own (see {@link aloneChange}): ids that
+ * are not members are ignored, as {@link removeMembers} does; one `group.member_removed` per member removed.
+ */
+export async function removeMembersAlone(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+  values: readonly string[],
+  firstEventId: string,
+): Promise<AloneChange> {
+  const ids = memberIdsOf(values);
+  const change = sql`changed as (
+          delete from scim_group_members
+          where ${where(scope)} and group_id = ${groupId} and member_id = any(${ids}::uuid[])
+            and exists (select 1 from grp) and exists (select 1 from directory)
+          returning member_id, member_type
+        )`;
+  const { row, changed } = await aloneChange(
+    db,
+    scope,
+    groupId,
+    'group.member_removed',
+    change,
+    sql`0`,
+    firstEventId,
+  );
+  return { row, unknown: 0, changed };
+}
+
+/**
+ * A membership change of one group as one statement that commits on its own, instead of a transaction of six
+ * round trips (the group locked, the rows changed, `touchGroup`, `appendEvents`): `change` is CTEs ending in
+ * `changed(member_id, member_type)`, the rows it added or removed, which may read `grp` (the group, locked) and
+ * `directory` (the directory's shared lock); `known` counts the ids found. The group's version moves when a row
+ * changed, and one event of `type` per row is queued, built here in member id order in the queue's compact form
+ * (migration 0021): the type, the group and a member type all of them share are common, each event holds the
+ * rest.
+ *
+ * The transactional path's order holds: the group's row lock first (the `for update` CTE, which the lookups
+ * wait for), then the directory's shared lock, then the rows, then the queue row, whose position is drawn from an
+ * aggregate over every row changed, so after them (migration 0012). The caller sequences the queued events
+ * (`sequenceEvents`) once this returns.
+ */
+async function aloneChange(
+  db: Executor,
+  scope: DirectoryScope,
+  groupId: string,
+  type: 'group.member_added' | 'group.member_removed',
+  change: Query,
+  known: Query,
+  firstEventId: string,
+): Promise<{ row: GroupRow | undefined; known: number; changed: number }> {
+  const { organizationId: org, directoryId: dir } = scope;
+  const row = await queryOne<GroupRow & { known: number; changed: number }>(
+    db,
+    prepared(sql`with grp as (
+          select ${GROUP_COLUMNS} from scim_groups r
+          where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
+          for update
+        ), directory as (${sharedDirectory(scope)}),
+        ${change}, touched as (
           update scim_groups as r set version = r.version + 1, updated_at = now()
           where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
-            and exists (select 1 from inserted)
+            and exists (select 1 from changed)
           returning ${GROUP_COLUMNS}
         ), events as (
           select count(*)::int as n, count(distinct member_type) = 1 as one_type, min(member_type) as member_type,
                  jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id))
                            order by member_id) as by_id
-          from inserted
+          from changed
         ), appended as (
           insert into directory_event_queue
             (organization_id, directory_id, types, first_id, common, events, event_count, user_delta, group_delta)
-          select ${org}, ${dir}, array['group.member_added'], ${firstEventId}::uuid,
-                 jsonb_build_object('type', 'group.member_added', 'data',
+          select ${org}, ${dir}, array[${type}::text], ${firstEventId}::uuid,
+                 jsonb_build_object('type', ${type}::text, 'data',
                    case when e.one_type then jsonb_build_object('groupId', ${groupId}::uuid, 'memberType', e.member_type)
                         else jsonb_build_object('groupId', ${groupId}::uuid) end),
                  case when e.one_type then e.by_id
-                      else (select jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', i.member_id,
-                                                                                           'memberType', i.member_type))
-                                             order by i.member_id)
-                            from inserted i) end,
+                      else (select jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', c.member_id,
+                                                                                           'memberType', c.member_type))
+                                             order by c.member_id)
+                            from changed c) end,
                  e.n, 0, 0
           from events e
           where e.n > 0
           returning 1
         )
-        select r.*, (select count(*) from known)::int as known, (select n from events) as added
+        select r.*, ${known}::int as known, (select n from events) as changed
         from (select * from touched union all select * from grp where not exists (select 1 from touched)) r`),
   );
-  if (!row) return { row: undefined, unknown: 0, added: 0 };
-  const { known, added, ...group } = row;
-  return { row: group, unknown: malformed + ids.length - known, added };
+  if (!row) return { row: undefined, known: 0, changed: 0 };
+  const { known: found, changed, ...group } = row;
+  return { row: group, known: found, changed };
 }
+
+/** The distinct member ids among `values`, lower case; values that are no id name no member. */
+const memberIdsOf = (values: readonly string[]): string[] => [
+  ...new Set(values.map((v) => v.toLowerCase()).filter(isUuid)),
+];
 
 /** Removes the listed members; ids that are not members are ignored (IDP-QUIRKS §11.2). */
 export async function removeMembers(
@@ -359,7 +424,7 @@ export async function removeMembers(
   groupId: string,
   values: readonly string[],
 ): Promise<Membership[]> {
-  const ids = [...new Set(values.map((v) => v.toLowerCase()).filter(isUuid))];
+  const ids = memberIdsOf(values);
   if (ids.length === 0) return [];
   return memberships(
     db,

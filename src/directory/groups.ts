@@ -13,7 +13,7 @@ import type { ListQuery } from '../scim/list-response.js';
 import { type Tolerance, tolerate } from '../scim/normalizations.js';
 import { ScimError } from '../scim/scim-error.js';
 import { type MembershipChange, groupEvents, memberEvents } from '../events/directory-events.js';
-import { applyPatch, membershipChangesOf, parsePatchRequest } from '../scim/patch.js';
+import { type MembershipPatch, applyPatch, membershipChangesOf, parsePatchRequest } from '../scim/patch.js';
 import type { MemberView } from '../scim/render.js';
 import { assertImmutableUnchanged, toCanonicalResource } from '../scim/resource.js';
 import { isUuid, newUuidV7 } from '../shared/ids.js';
@@ -133,8 +133,9 @@ export async function patchGroup(
 ): Promise<GroupResult | undefined> {
   if (!isUuid(id)) return undefined;
   const operations = parsePatchRequest(body, tolerance);
-  const alone = !loadMembers && ifMatch === undefined ? aloneAdd(operations, model, tolerance) : undefined;
-  if (alone) return addMembersAlone(pool, scope, id, alone, tolerance);
+  const alone =
+    !loadMembers && ifMatch === undefined ? aloneMembership(operations, model, tolerance) : undefined;
+  if (alone) return changeMembersAlone(pool, scope, id, alone, tolerance);
   return transaction(pool, (tx) =>
     writeGroup(
       tx,
@@ -148,40 +149,51 @@ export async function patchGroup(
   );
 }
 
-/**
- * The members a PATCH adds when adding them is all it does (Entra's one `add` of `members` per request), in an
- * amount whose events are numbered after commit; undefined for any other PATCH.
- */
-function aloneAdd(
+/** A PATCH that only adds members, or only removes them, in an amount whose events are numbered after commit. */
+interface AloneMembership {
+  readonly patch: MembershipPatch;
+  readonly change: Extract<MemberChange, { kind: 'add' | 'remove' }>;
+}
+
+/** The PATCH as an {@link AloneMembership} (Entra's one `add` or `remove` of `members` per request), if it is one. */
+function aloneMembership(
   operations: ReturnType<typeof parsePatchRequest>,
   model: DirectoryModel,
   tolerance: Tolerance,
-): readonly Member[] | undefined {
-  const changes = membershipChangesOf(operations, model.schemas.group, tolerance);
-  const change = changes?.length === 1 ? changes[0] : undefined;
-  return change?.kind === 'add' && change.members.length <= SEQUENCE_NOW_FROM ? change.members : undefined;
+): AloneMembership | undefined {
+  const patch = membershipChangesOf(operations, model.schemas.group, tolerance);
+  const change = patch?.changes.length === 1 ? patch.changes[0] : undefined;
+  if (!patch || !change) return undefined;
+  if (change.kind === 'add' && change.members.length <= SEQUENCE_NOW_FROM) return { patch, change };
+  if (change.kind === 'remove' && change.values.length <= SEQUENCE_NOW_FROM) return { patch, change };
+  return undefined;
 }
 
 /**
- * {@link patchGroup} for a PATCH that only adds members and answers without them: one statement instead of a
- * transaction (`store.addMembersAlone`), with the same outcome, events and errors as the transactional path.
+ * {@link patchGroup} for an {@link AloneMembership} answered without members: one statement instead of a
+ * transaction (`store.addMembersAlone`, `store.removeMembersAlone`), with the transactional path's outcome,
+ * events and errors.
  */
-async function addMembersAlone(
+async function changeMembersAlone(
   pool: Pool,
   scope: DirectoryScope,
   id: string,
-  members: readonly Member[],
+  { patch, change }: AloneMembership,
   tolerance: Tolerance,
 ): Promise<GroupResult | undefined> {
   const skip = tolerance.allows('unknown-members-skipped');
-  const done = await store.addMembersAlone(pool, scope, id, members, skip, newUuidV7());
+  const done =
+    change.kind === 'add'
+      ? await store.addMembersAlone(pool, scope, id, change.members, skip, newUuidV7())
+      : await store.removeMembersAlone(pool, scope, id, change.values, newUuidV7());
   if (!done.row) return undefined;
+  patch.count();
   if (done.unknown > 0) {
     if (!skip)
       throw ScimError.invalidValue(`${done.unknown} member id(s) name no user or group in this directory`);
     tolerance.applied('unknown-members-skipped');
   }
-  if (done.added > 0) await sequenceEvents(pool, scope);
+  if (done.changed > 0) await sequenceEvents(pool, scope);
   return { row: done.row, members: undefined };
 }
 

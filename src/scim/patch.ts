@@ -75,18 +75,26 @@ export function applyPatch(
   };
 }
 
+/** The membership changes of a PATCH that touches nothing else (see {@link membershipChangesOf}). */
+export interface MembershipPatch {
+  readonly changes: MemberChange[];
+  /** Counts what the operations tolerated: call it once the changes are applied instead of the whole PATCH. */
+  count(): void;
+}
+
 /**
  * The membership changes of a PATCH whose every operation names a group's `members` by path (`members`,
  * `members[value eq "id"]`), as {@link applyPatch} would return them; undefined for any other PATCH, and for one
  * that {@link applyPatch} would refuse (so that the caller's full path gives the error, after its 404). Such a
- * PATCH leaves the resource as it is, so a caller can apply it without reading the resource first. What the
- * operations tolerated is counted only when the changes are returned.
+ * PATCH leaves the resource as it is, so a caller can apply it without reading the resource first. Nothing is
+ * counted against `tolerance` until the caller says so: a caller that goes on to {@link applyPatch} would count it
+ * twice.
  */
 export function membershipChangesOf(
   operations: readonly PatchOperation[],
   schemas: ResourceSchemas,
   tolerance: Tolerance,
-): MemberChange[] | undefined {
+): MembershipPatch | undefined {
   const applied: NormalizationName[] = [];
   const ignored: string[] = [];
   const deferred: Tolerance = {
@@ -108,9 +116,13 @@ export function membershipChangesOf(
     if (error instanceof ScimError) return undefined;
     throw error;
   }
-  for (const name of applied) tolerance.applied(name);
-  for (const path of ignored) tolerance.ignored(path);
-  return state.members;
+  return {
+    changes: state.members,
+    count: () => {
+      for (const name of applied) tolerance.applied(name);
+      for (const path of ignored) tolerance.ignored(path);
+    },
+  };
 }
 
 function applyOperation(state: State, { op, path, value }: PatchOperation): void {

@@ -1,6 +1,6 @@
 /**
- * A PATCH that only adds members and answers without them (Entra's 204) runs as one statement
- * (`addMembersAlone`) instead of a transaction. These tests hold it to the transactional path's outcome through
+ * A PATCH that only adds members, or only removes them, and answers without them (Entra's 204) runs as one
+ * statement (`addMembersAlone`, `removeMembersAlone`) instead of a transaction. These tests hold it to the transactional path's outcome through
  * HTTP against real PostgreSQL: the same members, versions, events and errors. An `If-Match` header sends the same
  * PATCH down the transactional path, which is how the two are compared.
  */
@@ -63,9 +63,22 @@ async function memberIds(scim: ScimClient, groupId: string): Promise<string[]> {
   return ((res.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
 }
 
+const remove = (scim: ScimClient, groupId: string, operation: object, headers?: Record<string, string>) =>
+  scim.patch(
+    `/Groups/${groupId}`,
+    { schemas: [PATCH_OP], Operations: [{ op: 'Remove', ...operation }] },
+    headers,
+  );
+
 const lastSequence = (events: Event[]) => events.at(-1)?.sequence ?? 0;
 
-describe('a PATCH that only adds members, in one statement', () => {
+async function toleranceCount(directoryId: string, name: string): Promise<number | undefined> {
+  const res = await api(`/directories/${directoryId}/tolerance`);
+  expect(res.status).toBe(200);
+  return (res.body.normalizations as { name: string; count: number }[]).find((n) => n.name === name)?.count;
+}
+
+describe('a PATCH that only adds or only removes members, in one statement', () => {
   test('adds, versions and reports exactly what the transactional path does, users and groups alike', async () => {
     const d = await entra();
     const [a, b, c] = [await d.user('a@x.test'), await d.user('b@x.test'), await d.user('c@x.test')];
@@ -148,12 +161,7 @@ describe('a PATCH that only adds members, in one statement', () => {
     expect(none.status).toBe(204);
     expect(none.headers.get('etag')).toBe('W/"2"');
 
-    const tolerance = await api(`/directories/${d.directoryId}/tolerance`);
-    expect(tolerance.status).toBe(200);
-    const skipped = (tolerance.body.normalizations as { name: string; count: number }[]).find(
-      (n) => n.name === 'unknown-members-skipped',
-    );
-    expect(skipped?.count).toBe(2);
+    expect(await toleranceCount(d.directoryId, 'unknown-members-skipped')).toBe(2);
   });
 
   test('a group that does not exist, or is in another directory, is 404 and nothing is written', async () => {
@@ -192,11 +200,82 @@ describe('a PATCH that only adds members, in one statement', () => {
     >[1];
     const members = [{ value: a }, { value: randomUUID() }, { value: 'garbage' }];
     const refused = await addMembersAlone(t.db.pool, scope, group, members, false, newUuidV7());
-    expect(refused).toMatchObject({ unknown: 2, added: 0, row: { id: group, version: 1 } });
+    expect(refused).toMatchObject({ unknown: 2, changed: 0, row: { id: group, version: 1 } });
     expect(await memberIds(d.scim, group)).toEqual([]);
 
     const done = await addMembersAlone(t.db.pool, scope, group, [{ value: b }], false, newUuidV7());
-    expect(done).toMatchObject({ unknown: 0, added: 1, row: { id: group, version: 2 } });
+    expect(done).toMatchObject({ unknown: 0, changed: 1, row: { id: group, version: 2 } });
     expect(await memberIds(d.scim, group)).toEqual([b]);
+  });
+
+  test('removes, by value list or filter, as the transactional path does; non-members and non-ids are ignored', async () => {
+    const d = await entra();
+    const [a, b, c] = [await d.user('a@r.test'), await d.user('b@r.test'), await d.user('c@r.test')];
+    const nested = await d.group('Nested');
+    const [alone, inTransaction] = [await d.group('Alone'), await d.group('In transaction')];
+    for (const group of [alone, inTransaction]) {
+      expect((await add(d.scim, group, [a, b, c, nested])).headers.get('etag')).toBe('W/"2"');
+    }
+    const before = lastSequence(await d.events());
+    // Entra's value list (IDP-QUIRKS §1 item 4), with a stranger and a non-id that are no members.
+    const list = {
+      path: 'members',
+      value: [nested, randomUUID(), c, 'garbage', a].map((value) => ({ value })),
+    };
+    const one = await remove(d.scim, alone, list);
+    const two = await remove(d.scim, inTransaction, list, { 'if-match': 'W/"2"' });
+    expect([one.status, two.status]).toEqual([204, 204]);
+    expect([one.headers.get('etag'), two.headers.get('etag')]).toEqual(['W/"3"', 'W/"3"']);
+    expect(await memberIds(d.scim, alone)).toEqual([b]);
+    expect(await memberIds(d.scim, inTransaction)).toEqual([b]);
+    const events = await d.events(before);
+    const of = (groupId: string) =>
+      events.filter((e) => e.data.groupId === groupId).map(({ type, data }) => ({ type, data }));
+    expect(of(alone)).toEqual(of(inTransaction).map((e) => ({ ...e, data: { ...e.data, groupId: alone } })));
+    expect(of(alone)).toEqual(
+      [
+        { memberId: a, memberType: 'User' },
+        { memberId: c, memberType: 'User' },
+        { memberId: nested, memberType: 'Group' },
+      ]
+        .sort((x, y) => (x.memberId < y.memberId ? -1 : 1))
+        .map((m) => ({ type: 'group.member_removed', data: { groupId: alone, ...m } })),
+    );
+
+    // Okta's filter form; a removal of no member changes nothing.
+    const after = lastSequence(await d.events());
+    const filter = { path: `members[value eq "${b}" or value eq "${a}"]` };
+    const removed = await remove(d.scim, alone, filter);
+    expect(removed.headers.get('etag')).toBe('W/"4"');
+    expect(await memberIds(d.scim, alone)).toEqual([]);
+    expect((await d.events(after)).map((e) => [e.type, e.data.memberId])).toEqual([
+      ['group.member_removed', b],
+    ]);
+    const nothing = await remove(d.scim, alone, filter);
+    expect(nothing.status).toBe(204);
+    expect(nothing.headers.get('etag')).toBe('W/"4"');
+    expect((await remove(d.scim, newUuidV7(), filter)).status).toBe(404);
+    expect(await d.events(after + 1)).toEqual([]);
+  });
+
+  test('what a membership PATCH tolerated is counted once, whichever path applies it', async () => {
+    const d = await entra();
+    const [a, b] = [await d.user('a@q.test'), await d.user('b@q.test')];
+    const group = await d.group('Counted');
+    await add(d.scim, group, [a, b]);
+    // One statement: a value-list removal.
+    expect((await remove(d.scim, group, { path: 'members', value: [{ value: a }] })).status).toBe(204);
+    expect(await toleranceCount(d.directoryId, 'member-remove-value-list')).toBe(1);
+    // Two membership changes in one PATCH take the transaction, which counts the removal itself.
+    const both = await d.scim.patch(`/Groups/${group}`, {
+      schemas: [PATCH_OP],
+      Operations: [
+        { op: 'Remove', path: 'members', value: [{ value: b }] },
+        { op: 'Add', path: 'members', value: [{ value: a }] },
+      ],
+    });
+    expect(both.status).toBe(204);
+    expect(await memberIds(d.scim, group)).toEqual([a]);
+    expect(await toleranceCount(d.directoryId, 'member-remove-value-list')).toBe(2);
   });
 });
