@@ -287,7 +287,7 @@ export async function wrkBench(): Promise<void> {
  * Requests/s of a bare Node.js server answering a fixed 1 KB body, under the same wrk settings as the workloads:
  * how fast this machine is at the moment (issue 3: ~45k/s where its targets were set).
  */
-async function bareFixedBody(dir: string, seconds = SECONDS, quiet = false): Promise<number> {
+async function bareFixedBody(dir: string, seconds = SECONDS, quiet = false, attempt = 1): Promise<number> {
   const script = path.join(dir, 'bare-server.mjs');
   writeFileSync(script, BARE_SERVER);
   const port = 40_000 + Math.floor(Math.random() * 20_000);
@@ -300,8 +300,18 @@ async function bareFixedBody(dir: string, seconds = SECONDS, quiet = false): Pro
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // A random port can be taken (by an ephemeral port of a connection): the server then exits without a word,
+  // and waiting for its "ready" alone hung a run. Another port is tried.
+  const exited = once(server, 'exit');
+  const started = await Promise.race([
+    once(server.stdout, 'data').then(() => true),
+    exited.then(() => false),
+  ]);
+  if (!started) {
+    if (attempt >= 5) throw new Error('the bare server did not start on five random ports');
+    return bareFixedBody(dir, seconds, quiet, attempt + 1);
+  }
   try {
-    await once(server.stdout, 'data');
     const target = { port, base: '', token: '' };
     const result = runWrk(
       target,
@@ -318,7 +328,7 @@ request = function() return wrk.format("GET", "/fixed") end`,
     return result.perSecond;
   } finally {
     server.kill('SIGTERM');
-    await once(server, 'exit');
+    await exited;
   }
 }
 

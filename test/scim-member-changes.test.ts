@@ -191,6 +191,23 @@ describe('a PATCH that only adds or only removes members, in one statement', () 
     expect(read.body.meta.version).toBe('W/"51"');
   });
 
+  test('concurrent adds naming the same members add each once, one event each', async () => {
+    const d = await entra();
+    const shared = await Promise.all(Array.from({ length: 10 }, (_, i) => d.user(`s${i}@o.test`)));
+    const own = await Promise.all(Array.from({ length: 20 }, (_, i) => d.user(`o${i}@o.test`)));
+    const group = await d.group('Overlapping');
+    const before = lastSequence(await d.events());
+    const results = await Promise.all(own.map((id) => add(d.scim, group, [...shared, id])));
+    expect(results.map((r) => r.status)).toEqual(own.map(() => 204));
+    const everyone = [...shared, ...own].sort();
+    expect(await memberIds(d.scim, group)).toEqual(everyone);
+    const events = await d.events(before);
+    expect(events.map((e) => e.data.memberId).sort()).toEqual(everyone);
+    expect(events.every((e) => e.type === 'group.member_added')).toBe(true);
+    // One version per add that changed something: the first added the shared members, each added its own.
+    expect((await d.scim.get(`/Groups/${group}`)).body.meta.version).toBe(`W/"${1 + own.length}"`);
+  });
+
   test('with unknown ids not to be skipped, the statement writes nothing and reports them', async () => {
     const d = await entra();
     const [a, b] = [await d.user('a@u.test'), await d.user('b@u.test')];
