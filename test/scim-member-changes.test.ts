@@ -216,11 +216,11 @@ describe('a PATCH that only adds or only removes members, in one statement', () 
       typeof addMembersAlone
     >[1];
     const members = [{ value: a }, { value: randomUUID() }, { value: 'garbage' }];
-    const refused = await addMembersAlone(t.db.pool, scope, group, members, false, newUuidV7());
+    const refused = await addMembersAlone(t.db.pool, scope, group, members, false);
     expect(refused).toMatchObject({ unknown: 2, changed: 0, row: { id: group, version: 1 } });
     expect(await memberIds(d.scim, group)).toEqual([]);
 
-    const done = await addMembersAlone(t.db.pool, scope, group, [{ value: b }], false, newUuidV7());
+    const done = await addMembersAlone(t.db.pool, scope, group, [{ value: b }], false);
     expect(done).toMatchObject({ unknown: 0, changed: 1, row: { id: group, version: 2 } });
     expect(await memberIds(d.scim, group)).toEqual([b]);
   });

@@ -122,6 +122,9 @@ export const sharedDirectory = (scope: DirectoryScope, modelVersion?: number): Q
   where model_version is not null
     ${modelVersion === undefined ? empty : sql`and model_version = ${modelVersion}`}`;
 
+const QUEUE_COLUMNS = sql`
+    (organization_id, directory_id, types, first_id, common, events, event_count, user_delta, group_delta)`;
+
 /**
  * An insert (for a data-modifying CTE) that queues `events` (at least one), in order, as one row (migration 0020),
  * once for each row of `gate` (a query that returns one row, or none to queue nothing). Their distinct types and
@@ -132,14 +135,45 @@ export const queueEvents = (scope: DirectoryScope, events: readonly NewEvent[], 
     events.reduce((n, e) => n + (e.type === created ? 1 : e.type === deleted ? -1 : 0), 0);
   const row = compactEvents(events);
   return sql`
-  insert into directory_event_queue
-    (organization_id, directory_id, types, first_id, common, events, event_count, user_delta, group_delta)
+  insert into directory_event_queue ${QUEUE_COLUMNS}
   select ${scope.organizationId}, ${scope.directoryId}, ${[...new Set(events.map((e) => e.type))]}::text[],
          ${newUuidV7()}::uuid, ${row.common}::jsonb, ${row.events}::jsonb, ${events.length}::int,
          ${delta('user.created', 'user.deleted')}::int, ${delta('group.created', 'group.deleted')}::int
   from ${gate} as gate
   returning 1`;
 };
+
+/**
+ * An insert (for a data-modifying CTE) that queues one `type` event per row of `changed` (a relation of
+ * `member_id`, `member_type`: the memberships the same statement added or removed), in member id order, as one row;
+ * nothing when `changed` is empty. The events are what `memberEvents` gives for those rows, built in SQL so that
+ * the statement that changes the rows queues them; the row is compact as {@link compactEvents} makes it (the type,
+ * the group and a member type every event shares are common). Its queue position is drawn after the aggregate over
+ * every row of `changed`, so after those rows were written.
+ */
+export const queueMembershipEvents = (
+  scope: DirectoryScope,
+  type: 'group.member_added' | 'group.member_removed',
+  groupId: string,
+  changed: Query,
+): Query => sql`
+  insert into directory_event_queue ${QUEUE_COLUMNS}
+  select ${scope.organizationId}, ${scope.directoryId}, array[${type}::text], ${newUuidV7()}::uuid,
+         jsonb_build_object('type', ${type}::text, 'data',
+           case when e.one_type then jsonb_build_object('groupId', ${groupId}::uuid, 'memberType', e.member_type)
+                else jsonb_build_object('groupId', ${groupId}::uuid) end),
+         case when e.one_type then e.by_id
+              else (select jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', c.member_id,
+                                                                                   'memberType', c.member_type))
+                                     order by c.member_id)
+                    from ${changed} c) end,
+         e.n, 0, 0
+  from (select count(*)::int as n, count(distinct member_type) = 1 as one_type, min(member_type) as member_type,
+               jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id))
+                         order by member_id) as by_id
+        from ${changed}) e
+  where e.n > 0
+  returning 1`;
 
 /**
  * From this many events queued in one transaction, it numbers them at once (see appendEventsAt): the move after

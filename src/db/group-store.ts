@@ -16,7 +16,7 @@ import {
   sortKeyColumn,
   sql,
 } from './database.js';
-import { sharedDirectory } from './event-store.js';
+import { queueMembershipEvents, sharedDirectory } from './event-store.js';
 import { uniquely } from './pg-errors.js';
 
 export interface GroupRow {
@@ -126,13 +126,15 @@ export async function touchGroup(
   scope: DirectoryScope,
   id: string,
 ): Promise<GroupRow | undefined> {
-  return queryOne<GroupRow>(
-    db,
-    prepared(sql`update scim_groups as r set version = r.version + 1, updated_at = now()
-        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId} and r.id = ${id}
-        returning ${GROUP_COLUMNS}`),
-  );
+  return queryOne<GroupRow>(db, prepared(bumpVersion(scope, id)));
 }
+
+/** The update that moves a group's version (membership changed), while `also` holds; returns the row. */
+const bumpVersion = (scope: DirectoryScope, id: string, also: Query = sql`true`): Query =>
+  sql`update scim_groups as r set version = r.version + 1, updated_at = now()
+      where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId} and r.id = ${id}
+        and ${also}
+      returning ${GROUP_COLUMNS}`;
 
 export async function selectGroup(
   db: Executor,
@@ -140,13 +142,13 @@ export async function selectGroup(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<GroupRow | undefined> {
-  return queryOne<GroupRow>(
-    db,
-    prepared(sql`select ${GROUP_COLUMNS} from scim_groups r
-        where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId}
-          and r.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`),
-  );
+  return queryOne<GroupRow>(db, prepared(groupById(scope, id, options.forUpdate ?? false)));
 }
+
+const groupById = (scope: DirectoryScope, id: string, forUpdate: boolean): Query =>
+  sql`select ${GROUP_COLUMNS} from scim_groups r
+      where r.organization_id = ${scope.organizationId} and r.directory_id = ${scope.directoryId} and r.id = ${id}
+      ${forUpdate ? sql`for update` : sql``}`;
 
 export async function deleteGroup(db: Executor, scope: DirectoryScope, id: string): Promise<boolean> {
   const rows = await query(
@@ -240,6 +242,23 @@ function knownMembers(scope: DirectoryScope, groupId: string, ids: readonly stri
 }
 
 /**
+ * The insert (for a data-modifying CTE after {@link knownMembers}; the caller adds `returning`) of the requested
+ * members that are known, while `gate` holds; members the group has already are skipped.
+ */
+const insertKnown = (
+  scope: DirectoryScope,
+  groupId: string,
+  byId: ReadonlyMap<string, string | null>,
+  gate: Query,
+): Query =>
+  sql`insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
+      select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, k.id, k.type, req.display
+      from unnest(${[...byId.keys()]}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
+      join known k on k.id = req.id
+      where ${gate}
+      on conflict do nothing`;
+
+/**
  * Adds members that exist in this directory (users or groups, by id); unknown ids are skipped rather than failing
  * the whole request (IDP-QUIRKS §11.3: a 400 makes Okta drop its whole push). Returns the memberships actually
  * added (not those that already existed) and how many requested ids named nothing in the directory.
@@ -255,11 +274,7 @@ export async function addMembers(
   const row = await queryOne<{ known: number; added: Membership[] }>(
     db,
     prepared(sql`with ${knownMembers(scope, groupId, [...byId.keys()], sql`true`)}, inserted as (
-          insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
-          select ${scope.organizationId}, ${scope.directoryId}, ${groupId}, k.id, k.type, req.display
-          from unnest(${[...byId.keys()]}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
-          join known k on k.id = req.id
-          on conflict do nothing
+          ${insertKnown(scope, groupId, byId, sql`true`)}
           returning ${MEMBERSHIP}
         )
         select (select count(*) from known)::int as known,
@@ -288,32 +303,16 @@ export async function addMembersAlone(
   groupId: string,
   members: readonly MemberRef[],
   skipUnknown: boolean,
-  firstEventId: string,
 ): Promise<AloneChange> {
-  const { organizationId: org, directoryId: dir } = scope;
   const { byId, malformed } = requested(members);
-  const ids = [...byId.keys()];
-  const change = sql`${knownMembers(scope, groupId, ids, sql`exists (select 1 from grp)`)}, changed as (
-          insert into scim_group_members (organization_id, directory_id, group_id, member_id, member_type, display)
-          select ${org}, ${dir}, ${groupId}, k.id, k.type, req.display
-          from unnest(${ids}::uuid[], ${[...byId.values()]}::text[]) as req(id, display)
-          join known k on k.id = req.id
-          where (${skipUnknown}::boolean or (select count(*) from known) = ${ids.length + malformed}::int)
-            and exists (select 1 from directory)
-          on conflict do nothing
-          returning member_id, member_type
-        )`;
-  const done = await aloneChange(
-    db,
-    scope,
-    groupId,
-    'group.member_added',
-    change,
-    sql`(select count(*) from known)`,
-    firstEventId,
-  );
-  const { row, known, changed } = done;
-  return { row, unknown: row ? malformed + ids.length - known : 0, changed };
+  const requestedIds = byId.size + malformed;
+  const gate = sql`(${skipUnknown}::boolean or (select count(*) from known) = ${requestedIds}::int)
+            and exists (select 1 from directory)`;
+  const change = sql`${knownMembers(scope, groupId, [...byId.keys()], sql`exists (select 1 from grp)`)},
+        changed as (${insertKnown(scope, groupId, byId, gate)} returning member_id, member_type)`;
+  const known = sql`(select count(*) from known)`;
+  const done = await aloneChange(db, scope, groupId, 'group.member_added', change, known);
+  return { row: done.row, unknown: done.row ? requestedIds - done.known : 0, changed: done.changed };
 }
 
 /**
@@ -325,24 +324,14 @@ export async function removeMembersAlone(
   scope: DirectoryScope,
   groupId: string,
   values: readonly string[],
-  firstEventId: string,
 ): Promise<AloneChange> {
-  const ids = memberIdsOf(values);
   const change = sql`changed as (
           delete from scim_group_members
-          where ${where(scope)} and group_id = ${groupId} and member_id = any(${ids}::uuid[])
+          where ${where(scope)} and group_id = ${groupId} and member_id = any(${memberIdsOf(values)}::uuid[])
             and exists (select 1 from grp) and exists (select 1 from directory)
           returning member_id, member_type
         )`;
-  const { row, changed } = await aloneChange(
-    db,
-    scope,
-    groupId,
-    'group.member_removed',
-    change,
-    sql`0`,
-    firstEventId,
-  );
+  const { row, changed } = await aloneChange(db, scope, groupId, 'group.member_removed', change, sql`0`);
   return { row, unknown: 0, changed };
 }
 
@@ -351,14 +340,11 @@ export async function removeMembersAlone(
  * round trips (the group locked, the rows changed, `touchGroup`, `appendEvents`): `change` is CTEs ending in
  * `changed(member_id, member_type)`, the rows it added or removed, which may read `grp` (the group, locked) and
  * `directory` (the directory's shared lock); `known` counts the ids found. The group's version moves when a row
- * changed, and one event of `type` per row is queued, built here in member id order in the queue's compact form
- * (migration 0021): the type, the group and a member type all of them share are common, each event holds the
- * rest.
+ * changed, and one event of `type` per row is queued (`queueMembershipEvents`).
  *
  * The transactional path's order holds: the group's row lock first (the `for update` CTE, which the lookups
- * wait for), then the directory's shared lock, then the rows, then the queue row, whose position is drawn from an
- * aggregate over every row changed, so after them (migration 0012). The caller sequences the queued events
- * (`sequenceEvents`) once this returns.
+ * wait for), then the directory's shared lock, then the rows, then the queue row, drawn after them (migration
+ * 0012). The caller sequences the queued events (`sequenceEvents`) once this returns.
  */
 async function aloneChange(
   db: Executor,
@@ -367,44 +353,15 @@ async function aloneChange(
   type: 'group.member_added' | 'group.member_removed',
   change: Query,
   known: Query,
-  firstEventId: string,
 ): Promise<{ row: GroupRow | undefined; known: number; changed: number }> {
-  const { organizationId: org, directoryId: dir } = scope;
   const row = await queryOne<GroupRow & { known: number; changed: number }>(
     db,
-    prepared(sql`with grp as (
-          select ${GROUP_COLUMNS} from scim_groups r
-          where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
-          for update
-        ), directory as (${sharedDirectory(scope)}),
-        ${change}, touched as (
-          update scim_groups as r set version = r.version + 1, updated_at = now()
-          where r.organization_id = ${org} and r.directory_id = ${dir} and r.id = ${groupId}
-            and exists (select 1 from changed)
-          returning ${GROUP_COLUMNS}
-        ), events as (
-          select count(*)::int as n, count(distinct member_type) = 1 as one_type, min(member_type) as member_type,
-                 jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', member_id))
-                           order by member_id) as by_id
-          from changed
-        ), appended as (
-          insert into directory_event_queue
-            (organization_id, directory_id, types, first_id, common, events, event_count, user_delta, group_delta)
-          select ${org}, ${dir}, array[${type}::text], ${firstEventId}::uuid,
-                 jsonb_build_object('type', ${type}::text, 'data',
-                   case when e.one_type then jsonb_build_object('groupId', ${groupId}::uuid, 'memberType', e.member_type)
-                        else jsonb_build_object('groupId', ${groupId}::uuid) end),
-                 case when e.one_type then e.by_id
-                      else (select jsonb_agg(jsonb_build_object('data', jsonb_build_object('memberId', c.member_id,
-                                                                                           'memberType', c.member_type))
-                                             order by c.member_id)
-                            from changed c) end,
-                 e.n, 0, 0
-          from events e
-          where e.n > 0
-          returning 1
-        )
-        select r.*, ${known}::int as known, (select n from events) as changed
+    prepared(sql`with grp as (${groupById(scope, groupId, true)}),
+        directory as (${sharedDirectory(scope)}),
+        ${change},
+        touched as (${bumpVersion(scope, groupId, sql`exists (select 1 from changed)`)}),
+        appended as (${queueMembershipEvents(scope, type, groupId, sql`changed`)})
+        select r.*, ${known}::int as known, (select count(*) from changed)::int as changed
         from (select * from touched union all select * from grp where not exists (select 1 from touched)) r`),
   );
   if (!row) return { row: undefined, known: 0, changed: 0 };

@@ -163,10 +163,9 @@ function aloneMembership(
 ): AloneMembership | undefined {
   const patch = membershipChangesOf(operations, model.schemas.group, tolerance);
   const change = patch?.changes.length === 1 ? patch.changes[0] : undefined;
-  if (!patch || !change) return undefined;
-  if (change.kind === 'add' && change.members.length <= SEQUENCE_NOW_FROM) return { patch, change };
-  if (change.kind === 'remove' && change.values.length <= SEQUENCE_NOW_FROM) return { patch, change };
-  return undefined;
+  if (!patch || !change || change.kind === 'replace' || change.kind === 'removeAll') return undefined;
+  const size = change.kind === 'add' ? change.members.length : change.values.length;
+  return size <= SEQUENCE_NOW_FROM ? { patch, change } : undefined;
 }
 
 /**
@@ -184,8 +183,8 @@ async function changeMembersAlone(
   const skip = tolerance.allows('unknown-members-skipped');
   const done =
     change.kind === 'add'
-      ? await store.addMembersAlone(pool, scope, id, change.members, skip, newUuidV7())
-      : await store.removeMembersAlone(pool, scope, id, change.values, newUuidV7());
+      ? await store.addMembersAlone(pool, scope, id, change.members, skip)
+      : await store.removeMembersAlone(pool, scope, id, change.values);
   if (!done.row) return undefined;
   patch.count();
   if (done.unknown > 0) {
